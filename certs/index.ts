@@ -1,0 +1,2 @@
+export type { CertificateRequest, KeyAndCertificate } from './authority.js';
+export { createCertificateAuthority, issueCertificate } from './authority.js';

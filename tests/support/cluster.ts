@@ -1,0 +1,42 @@
+// Helpers for tests that run against the real local control plane.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { inject } from 'vitest';
+
+export { pollUntil } from '../../cluster/src/wait.js';
+
+export function testKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(inject('kubeconfig'));
+  return kc;
+}
+
+export function clients(kc: KubeConfig = testKubeConfig()) {
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
+}
+
+/** A fresh namespace per test, so tests never see each other's objects. */
+export async function createTestNamespace(core: CoreV1Api, prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await core.createNamespace({ body: { metadata: { name, labels: { 'admission-ipam.io/test': 'true' } } } });
+  return name;
+}
+
+export function kubectl(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
+  const res = spawnSync(inject('kubectl'), args, { input, encoding: 'utf8', timeout: 60_000 });
+  return { status: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** A label selector as client-node expects it. */
+export function selector(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
