@@ -102,7 +102,15 @@ export type PatchOperation = Operation;
 
 export type Decision =
   | { kind: 'allowed'; warnings?: string[] }
-  | { kind: 'denied'; code: number; reason?: StatusReason; message: string; causes?: StatusCause[]; warnings?: string[] }
+  | {
+      kind: 'denied';
+      code: number;
+      reason?: StatusReason;
+      message: string;
+      causes?: StatusCause[];
+      target?: StatusTarget;
+      warnings?: string[];
+    }
   | { kind: 'patched'; patch: PatchOperation[]; warnings?: string[] };
 
 export interface DenialOptions {
@@ -111,14 +119,22 @@ export interface DenialOptions {
   /** Defaults from the code: 403 Forbidden, 422 Invalid, 409 AlreadyExists, 400 BadRequest, 500 InternalError. */
   reason?: StatusReason;
   causes?: StatusCause[];
+  /** The object refused; kubectl then prints `The <Kind> "<name>" is invalid:` followed by the causes. */
+  target?: StatusTarget;
   warnings?: string[];
+}
+
+export interface StatusTarget {
+  name?: string;
+  group?: string;
+  kind?: string;
 }
 
 export interface AdmissionStatus {
   code: number;
   reason?: StatusReason;
   message: string;
-  details?: { causes: StatusCause[] };
+  details?: StatusTarget & { causes?: StatusCause[] };
 }
 
 export interface AdmissionResponse {
@@ -169,6 +185,7 @@ export function denied(message: string, options: DenialOptions = {}): Decision {
     message,
     ...(reason !== undefined ? { reason } : {}),
     ...(options.causes !== undefined && options.causes.length > 0 ? { causes: options.causes } : {}),
+    ...(options.target !== undefined ? { target: options.target } : {}),
     ...(options.warnings !== undefined && options.warnings.length > 0 ? { warnings: options.warnings } : {}),
   };
 }
@@ -210,7 +227,9 @@ export function reviewResponse(review: Pick<AdmissionReview, 'apiVersion' | 'req
       code: decision.code,
       ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
       message: decision.message,
-      ...(decision.causes !== undefined && decision.causes.length > 0 ? { details: { causes: decision.causes } } : {}),
+      ...(decision.causes?.length || decision.target
+        ? { details: { ...decision.target, ...(decision.causes?.length ? { causes: decision.causes } : {}) } }
+        : {}),
     };
   }
   if (decision.kind === 'patched' && decision.patch.length > 0) {

@@ -1,9 +1,13 @@
-// npm run cluster:up | cluster:down | cluster:status
+// npm start | up | down, and npm run cluster:up | cluster:down | cluster:status
 import { clusterConfig } from './config.js';
 import { clusterDown, clusterStatus, clusterUp } from './lifecycle.js';
+import { systemDown, systemForeground, systemUp } from './system.js';
 
-const usage =
-  'usage: cli.ts up|down|status  (env: ADMISSION_IPAM_CLUSTER_DIR, ADMISSION_IPAM_CLUSTER_PORT_BASE, ADMISSION_IPAM_CLUSTER_NODES)';
+const usage = `usage: cli.ts COMMAND  (env: ADMISSION_IPAM_CLUSTER_DIR, ADMISSION_IPAM_CLUSTER_PORT_BASE, ADMISSION_IPAM_CLUSTER_NODES)
+  start        cluster, CRDs and admission-ipam in the foreground (npm start)
+  system-up    the same with admission-ipam in the background (npm run up)
+  system-down  stop admission-ipam and the cluster (npm run down)
+  up | down | status   the bare cluster (npm run cluster:up|down|status)`;
 
 async function main(command: string | undefined): Promise<number> {
   const config = clusterConfig();
@@ -15,6 +19,16 @@ async function main(command: string | undefined): Promise<number> {
     }
     case 'down':
       await clusterDown(config);
+      return 0;
+    case 'start':
+      return systemForeground(config);
+    case 'system-up': {
+      const system = await systemUp(config);
+      console.log(`export KUBECONFIG=${system.cluster.kubeconfig}`);
+      return 0;
+    }
+    case 'system-down':
+      await systemDown(config);
       return 0;
     case 'status':
       console.log(await clusterStatus(config));

@@ -10,6 +10,9 @@ export interface ClusterPorts {
   controllerManager: number;
   scheduler: number;
   kwok: number;
+  /** admission-ipam's HTTPS webhook and its plain-HTTP health/metrics port. */
+  webhook: number;
+  health: number;
 }
 
 export interface ClusterConfig {
@@ -30,6 +33,8 @@ export function portsFrom(base: number): ClusterPorts {
     controllerManager: base + 3,
     scheduler: base + 4,
     kwok: base + 5,
+    webhook: base + 6,
+    health: base + 7,
   };
 }
 

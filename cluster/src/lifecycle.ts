@@ -11,6 +11,8 @@ import { httpGet, httpsGet, pollUntil } from './wait.js';
 
 /** Start order; stopped in reverse. */
 export const components = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+/** Listed by `status` besides the components: started by system.ts. */
+const otherDaemons = ['admission-ipam'];
 
 const serviceClusterIPRange = '10.96.0.0/16';
 const kubernetesServiceIP = '10.96.0.1';
@@ -273,7 +275,7 @@ export async function clusterUp(config: ClusterConfig, log: Log = console.error)
 /** Stops exactly the processes recorded in the state directory, newest first, then removes the state. */
 export async function clusterDown(config: ClusterConfig, log: Log = console.error): Promise<void> {
   const run = paths(config.dir).run;
-  for (const component of [...components].reverse()) {
+  for (const component of [...otherDaemons, ...[...components].reverse()]) {
     if (await stopDaemon(run, component)) log(`stopped ${component}`);
   }
   rmSync(config.dir, { recursive: true, force: true });
@@ -284,7 +286,7 @@ export async function clusterStatus(config: ClusterConfig): Promise<string> {
   const daemons = recordedDaemons(paths(config.dir).run);
   if (!state && daemons.length === 0) return `no cluster in ${config.dir}`;
   const lines = [`cluster in ${config.dir}`];
-  for (const component of components) {
+  for (const component of [...components, ...otherDaemons]) {
     const d = daemons.find((x) => x.name === component);
     lines.push(`  ${component.padEnd(24)} ${d ? `${d.running ? 'running' : 'NOT RUNNING'} pid ${d.pid}` : 'not started'}`);
   }

@@ -1,4 +1,5 @@
 export * from './names.js';
+export { maxDepth, type ParsedResource, parseIPPool, parseReservedIP, parseSubnet, type ShapeError } from './parse.js';
 export type * from './resources.js';
 export type { AllocationRecord, ControlledPool } from './status.js';
 export { parseAllocatedIPs, parseControlledIPPools } from './status.js';

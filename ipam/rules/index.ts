@@ -13,4 +13,12 @@ export {
 } from './validate-ippool.js';
 export { validateReservedIPCreate, validateReservedIPUpdate } from './validate-reserved-ip.js';
 export { type SubnetValidationContext, validateSubnetCreate, validateSubnetDelete, validateSubnetUpdate } from './validate-subnet.js';
-export { formatDenial, formatViolation, statusOf, type Violation, type ViolationType } from './violations.js';
+export {
+  formatDenial,
+  formatViolation,
+  formatViolationDetail,
+  invalid,
+  statusOf,
+  type Violation,
+  type ViolationType,
+} from './violations.js';

@@ -23,6 +23,12 @@ export const alreadyExists = (field: string, value: unknown, detail: string): Vi
   detail,
 });
 
+/** A value as JSON, cut short: a denial must stay readable whatever was sent. */
+function shortJSON(value: unknown, max = 120): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
 const labels: Record<ViolationType, string> = {
   Required: 'Required value',
   Invalid: 'Invalid value',
@@ -32,9 +38,14 @@ const labels: Record<ViolationType, string> = {
   AlreadyExists: 'Already exists',
 };
 
+/** `Invalid value: "172.18.41.10": is not inside spec.subnet 172.18.40.0/24` — the part after the field. */
+export function formatViolationDetail(v: Violation): string {
+  const value = v.type === 'Required' || v.type === 'Forbidden' ? '' : ` ${shortJSON(v.value)}:`;
+  return `${labels[v.type]}:${value} ${v.detail}`;
+}
+
 export function formatViolation(v: Violation): string {
-  const value = v.type === 'Required' || v.type === 'Forbidden' ? '' : ` ${JSON.stringify(v.value)}:`;
-  return `${v.field}: ${labels[v.type]}:${value} ${v.detail}`;
+  return `${v.field}: ${formatViolationDetail(v)}`;
 }
 
 /**

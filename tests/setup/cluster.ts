@@ -1,9 +1,11 @@
 // vitest globalSetup for tests that need a real control plane: starts one local
-// cluster per test run, or reuses one already running (`npm run cluster:up`), and
-// stops only what it started. ADMISSION_IPAM_KEEP_CLUSTER=1 keeps it for the next run.
+// cluster per test run with our CRDs and `admission-ipam serve` (webhooks by URL),
+// or reuses what is already running (`npm run up`), and stops only what it started.
+// ADMISSION_IPAM_KEEP_CLUSTER=1 keeps everything for the next run.
 import type { TestProject } from 'vitest/node';
 import { clusterConfig } from '../../cluster/src/config.js';
-import { clusterDown, clusterUp } from '../../cluster/src/lifecycle.js';
+import { clusterDown } from '../../cluster/src/lifecycle.js';
+import { serverDown, systemUp } from '../../cluster/src/system.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,11 +17,13 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const config = clusterConfig();
   const log = (message: string) => console.error(`[cluster] ${message}`);
-  const cluster = await clusterUp(config, log);
-  process.env.KUBECONFIG = cluster.kubeconfig;
-  project.provide('kubeconfig', cluster.kubeconfig);
-  project.provide('kubectl', cluster.kubectl);
+  const system = await systemUp(config, log);
+  process.env.KUBECONFIG = system.cluster.kubeconfig;
+  project.provide('kubeconfig', system.cluster.kubeconfig);
+  project.provide('kubectl', system.cluster.kubectl);
   return async () => {
-    if (cluster.started && process.env.ADMISSION_IPAM_KEEP_CLUSTER !== '1') await clusterDown(config, log);
+    if (process.env.ADMISSION_IPAM_KEEP_CLUSTER === '1') return;
+    if (system.cluster.started) await clusterDown(config, log);
+    else if (system.startedServer) await serverDown(config, log);
   };
 }

@@ -1,0 +1,112 @@
+// Command-line options of `admission-ipam serve`, with defaults a cluster
+// install works with, and errors that say which flag and why.
+import { parseArgs } from 'node:util';
+import { defaultRulesConfig, type RulesConfig } from '../ipam/rules/index.js';
+import type { LogLevel } from './log.js';
+
+export interface ServeOptions {
+  kubeconfig?: string;
+  namespace: string;
+  webhookHost: string;
+  webhookPort: number;
+  healthHost: string;
+  healthPort: number;
+  serviceName: string;
+  tlsSecret: string;
+  /** Certificates supplied from files (cert-manager) instead of the Secret this process manages. */
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
+  webhookConfigurationName: string;
+  /**
+   * When set, install the webhook configurations pointing at this URL (the local control plane, which has no
+   * Service network); otherwise only keep the caBundle of the installed ones up to date.
+   */
+  webhookUrl?: string;
+  logLevel: LogLevel;
+  rules: RulesConfig;
+}
+
+export const serveUsage = `usage: admission-ipam serve [flags]
+  --kubeconfig PATH              kubeconfig (default: in-cluster, then $KUBECONFIG)
+  --namespace NS                 namespace of the certificate Secret (default: $POD_NAMESPACE or admission-ipam-system)
+  --webhook-host, --webhook-port HTTPS webhook listener (default 0.0.0.0:9443)
+  --health-host, --health-port   /healthz, /readyz, /metrics over HTTP (default 0.0.0.0:8081)
+  --service-name NAME            Service the API server calls (default admission-ipam-webhook)
+  --tls-secret NAME              Secret holding the CA and serving certificate (default admission-ipam-webhook-tls)
+  --cert-file, --key-file, --ca-file   serve certificates from files instead (cert-manager)
+  --webhook-configuration-name   name of our webhook configurations (default admission-ipam)
+  --webhook-url URL              install the webhook configurations calling URL (local control plane)
+  --log-level LEVEL              trace|debug|info|warn|error|fatal|silent (default info)
+  --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)`;
+
+function port(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${flag}=${raw}: expected a port number 0-65535`);
+  return n;
+}
+
+function bool(flag: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`--${flag}=${raw}: expected true or false`);
+}
+
+const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const str = { type: 'string' } as const;
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      kubeconfig: str,
+      namespace: str,
+      'webhook-host': str,
+      'webhook-port': str,
+      'health-host': str,
+      'health-port': str,
+      'service-name': str,
+      'tls-secret': str,
+      'cert-file': str,
+      'key-file': str,
+      'ca-file': str,
+      'webhook-configuration-name': str,
+      'webhook-url': str,
+      'log-level': str,
+      'enable-ipv4': str,
+      'enable-ipv6': str,
+      'enable-spider-subnet': str,
+      'validate-deletion': str,
+    },
+  });
+  const logLevel = values['log-level'] ?? 'info';
+  if (!levels.includes(logLevel)) throw new Error(`--log-level=${logLevel}: expected one of ${levels.join(', ')}`);
+  if ((values['cert-file'] === undefined) !== (values['key-file'] === undefined)) {
+    throw new Error('--cert-file and --key-file go together');
+  }
+  return {
+    kubeconfig: values.kubeconfig,
+    namespace: values.namespace ?? env.POD_NAMESPACE ?? 'admission-ipam-system',
+    webhookHost: values['webhook-host'] ?? '0.0.0.0',
+    webhookPort: port('webhook-port', values['webhook-port'], 9443),
+    healthHost: values['health-host'] ?? '0.0.0.0',
+    healthPort: port('health-port', values['health-port'], 8081),
+    serviceName: values['service-name'] ?? 'admission-ipam-webhook',
+    tlsSecret: values['tls-secret'] ?? 'admission-ipam-webhook-tls',
+    certFile: values['cert-file'],
+    keyFile: values['key-file'],
+    caFile: values['ca-file'],
+    webhookConfigurationName: values['webhook-configuration-name'] ?? 'admission-ipam',
+    webhookUrl: values['webhook-url'],
+    logLevel: logLevel as LogLevel,
+    rules: {
+      enableIPv4: bool('enable-ipv4', values['enable-ipv4'], defaultRulesConfig.enableIPv4),
+      enableIPv6: bool('enable-ipv6', values['enable-ipv6'], defaultRulesConfig.enableIPv6),
+      enableSpiderSubnet: bool('enable-spider-subnet', values['enable-spider-subnet'], defaultRulesConfig.enableSpiderSubnet),
+      validateDeletion: bool('validate-deletion', values['validate-deletion'], defaultRulesConfig.validateDeletion),
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// `admission-ipam serve`: the webhook server, its certificates, the caches it
+// reads, and the health endpoints, wired together. Every replica runs this.
+import { readFileSync, watch } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { servingDNSNames } from '../certs/index.js';
+import { apiVersion, plurals, type SpiderIPPool, type SpiderReservedIP, type SpiderSubnet } from '../ipam/model/index.js';
+import { ensureServingMaterial } from '../kube/certificate-secret.js';
+import { loadKubeConfig } from '../kube/client.js';
+import { customResourceWriter } from '../kube/custom-resources.js';
+import { ResourceCache } from '../kube/watch/index.js';
+import { applyWebhookConfigurations, injectCABundle } from '../kube/webhook-configurations.js';
+import { startStatusController } from '../scaler/status-controller.js';
+import type { ClusterView } from './cluster-view.js';
+import { createHealthApp, startHealthServer } from './health.js';
+import type { Logger } from './log.js';
+import { createAdmissionMetrics, registry } from './metrics.js';
+import type { ServeOptions } from './options.js';
+import { createWebhookApp, startWebhookServer, type TlsMaterial } from './server.js';
+import { webhookConfigurations } from './webhook-configurations.js';
+import { webhookRoutes } from './webhooks.js';
+
+export interface Running {
+  webhookPort: number;
+  healthPort: number;
+  stop(): Promise<void>;
+}
+
+function kubeConfigFor(path: string | undefined): KubeConfig {
+  if (!path) return loadKubeConfig();
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+const renewalCheckMs = 60 * 60 * 1000;
+
+export async function serve(options: ServeOptions, log: Logger): Promise<Running> {
+  const kc = kubeConfigFor(options.kubeconfig);
+  const collection = (plural: string) => `/apis/${apiVersion}/${plural}`;
+  type Named<T> = T & { metadata: { name: string } };
+  const pools = new ResourceCache<Named<SpiderIPPool>>(kc, collection(plurals.ipPool));
+  const subnets = new ResourceCache<Named<SpiderSubnet>>(kc, collection(plurals.subnet));
+  const reserved = new ResourceCache<Named<SpiderReservedIP>>(kc, collection(plurals.reservedIP));
+  const caches = [pools, subnets, reserved];
+  // Subscribed before the caches start, so the first LIST queues every object.
+  const statusController = startStatusController({
+    pools,
+    subnets,
+    writer: customResourceWriter(kc),
+    log: log.child({ controller: 'status' }),
+  });
+  for (const cache of caches) cache.start();
+  const view: ClusterView = { pools: () => pools.list(), subnets: () => subnets.list(), reservedIPs: () => reserved.list() };
+
+  const local = options.webhookUrl !== undefined;
+  const dnsNames = servingDNSNames(options.serviceName, options.namespace);
+  const ipAddresses = local ? ['127.0.0.1'] : [];
+  const loadTls = async (): Promise<{ tls: TlsMaterial; caPem: string; changed?: string }> => {
+    if (options.certFile && options.keyFile) {
+      const cert = readFileSync(options.certFile, 'utf8');
+      return {
+        tls: { cert, key: readFileSync(options.keyFile, 'utf8') },
+        caPem: options.caFile ? readFileSync(options.caFile, 'utf8') : cert,
+      };
+    }
+    const { material, changed } = await ensureServingMaterial(kc, {
+      namespace: options.namespace,
+      secretName: options.tlsSecret,
+      dnsNames,
+      ipAddresses,
+      now: () => new Date(),
+    });
+    return { tls: { cert: material.serving.certPem, key: material.serving.keyPem }, caPem: material.ca.certPem, changed };
+  };
+
+  const first = await loadTls();
+  if (first.changed) log.info({ secret: `${options.namespace}/${options.tlsSecret}`, reason: first.changed }, 'serving certificate issued');
+  const metrics = createAdmissionMetrics(registry);
+  const app = createWebhookApp({ routes: webhookRoutes({ view, config: options.rules }), log, metrics });
+  const webhook = await startWebhookServer({ host: options.webhookHost, port: options.webhookPort, tls: first.tls }, app);
+  const health = await startHealthServer(
+    { host: options.healthHost, port: options.healthPort },
+    createHealthApp({
+      registry,
+      readiness: () => {
+        const reasons = caches.flatMap((c, i) =>
+          c.isSynced() ? [] : [`${['spiderippools', 'spidersubnets', 'spiderreservedips'][i]} cache not synced`],
+        );
+        return { ready: reasons.length === 0, reasons };
+      },
+    }),
+  );
+
+  const publishCA = async (caPem: string) => {
+    if (local) {
+      const url = options.webhookUrl ?? '';
+      await applyWebhookConfigurations(kc, webhookConfigurations({ target: { url }, caBundlePem: caPem }));
+      log.info({ url, name: options.webhookConfigurationName }, 'webhook configurations installed');
+    } else {
+      const result = await injectCABundle(kc, options.webhookConfigurationName, caPem);
+      log.info({ name: options.webhookConfigurationName, ...result }, 'caBundle injected');
+    }
+  };
+  await publishCA(first.caPem);
+
+  // Renew before expiry: swap the certificate in place, and publish the CA if it changed.
+  let lastCA = first.caPem;
+  let lastCert = first.tls.cert;
+  const renew = async () => {
+    try {
+      const next = await loadTls();
+      if (next.tls.cert !== lastCert) {
+        webhook.rotate(next.tls);
+        lastCert = next.tls.cert;
+      }
+      if (next.caPem !== lastCA) {
+        await publishCA(next.caPem);
+        lastCA = next.caPem;
+      }
+      if (next.changed) log.info({ reason: next.changed }, 'serving certificate renewed');
+    } catch (err) {
+      log.error({ err }, 'certificate renewal failed; will retry');
+    }
+  };
+  const timer = setInterval(renew, renewalCheckMs);
+  timer.unref();
+  const watchers = options.certFile ? [watch(options.certFile, () => void renew())] : [];
+
+  log.info({ webhookPort: webhook.port, healthPort: health.port }, 'admission-ipam serving');
+  return {
+    webhookPort: webhook.port,
+    healthPort: health.port,
+    stop: async () => {
+      clearInterval(timer);
+      for (const w of watchers) w.close();
+      statusController.stop();
+      await Promise.all(caches.map((cache) => cache.stop()));
+      await Promise.all([webhook.close(), health.close()]);
+    },
+  };
+}
