@@ -25,6 +25,8 @@ export interface ServeOptions {
   webhookUrl?: string;
   logLevel: LogLevel;
   rules: RulesConfig;
+  /** Users allowed to change a Pod's result annotations. */
+  trustedUsers: string[];
 }
 
 export const serveUsage = `usage: admission-ipam serve [flags]
@@ -38,6 +40,7 @@ export const serveUsage = `usage: admission-ipam serve [flags]
   --webhook-configuration-name   name of our webhook configurations (default admission-ipam)
   --webhook-url URL              install the webhook configurations calling URL (local control plane)
   --log-level LEVEL              trace|debug|info|warn|error|fatal|silent (default info)
+  --service-account NAME         our ServiceAccount, trusted to write Pod results (default admission-ipam)
   --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)`;
 
 function port(flag: string, raw: string | undefined, fallback: number): number {
@@ -76,6 +79,7 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
       'webhook-configuration-name': str,
       'webhook-url': str,
       'log-level': str,
+      'service-account': str,
       'enable-ipv4': str,
       'enable-ipv6': str,
       'enable-spider-subnet': str,
@@ -87,9 +91,11 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
   if ((values['cert-file'] === undefined) !== (values['key-file'] === undefined)) {
     throw new Error('--cert-file and --key-file go together');
   }
+  const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'admission-ipam-system';
   return {
     kubeconfig: values.kubeconfig,
-    namespace: values.namespace ?? env.POD_NAMESPACE ?? 'admission-ipam-system',
+    namespace,
+    trustedUsers: [`system:serviceaccount:${namespace}:${values['service-account'] ?? 'admission-ipam'}`],
     webhookHost: values['webhook-host'] ?? '0.0.0.0',
     webhookPort: port('webhook-port', values['webhook-port'], 9443),
     healthHost: values['health-host'] ?? '0.0.0.0',

@@ -76,7 +76,11 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
   const first = await loadTls();
   if (first.changed) log.info({ secret: `${options.namespace}/${options.tlsSecret}`, reason: first.changed }, 'serving certificate issued');
   const metrics = createAdmissionMetrics(registry);
-  const app = createWebhookApp({ routes: webhookRoutes({ view, config: options.rules }), log, metrics });
+  const app = createWebhookApp({
+    routes: webhookRoutes({ view, config: options.rules, trustedUsers: options.trustedUsers }),
+    log,
+    metrics,
+  });
   const webhook = await startWebhookServer({ host: options.webhookHost, port: options.webhookPort, tls: first.tls }, app);
   const health = await startHealthServer(
     { host: options.healthHost, port: options.healthPort },
@@ -94,7 +98,10 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
   const publishCA = async (caPem: string) => {
     if (local) {
       const url = options.webhookUrl ?? '';
-      await applyWebhookConfigurations(kc, webhookConfigurations({ target: { url }, caBundlePem: caPem }));
+      await applyWebhookConfigurations(
+        kc,
+        webhookConfigurations({ target: { url }, caBundlePem: caPem, excludedNamespaces: ['kube-system', options.namespace] }),
+      );
       log.info({ url, name: options.webhookConfigurationName }, 'webhook configurations installed');
     } else {
       const result = await injectCABundle(kc, options.webhookConfigurationName, caPem);

@@ -17,6 +17,8 @@ export interface WebhookConfigurationOptions {
   /** PEM of the CA that signed the serving certificate; injected later when not known yet. */
   caBundlePem?: string;
   timeoutSeconds?: number;
+  /** Namespaces whose Pods our Pod webhooks never see: our own, and the control plane's. */
+  excludedNamespaces?: string[];
 }
 
 function clientConfig(endpoint: WebhookEndpoint, options: WebhookConfigurationOptions): AdmissionregistrationV1WebhookClientConfig {
@@ -35,7 +37,16 @@ function webhook(endpoint: WebhookEndpoint, options: WebhookConfigurationOptions
     admissionReviewVersions: ['v1'],
     clientConfig: clientConfig(endpoint, options),
     rules: [{ ...endpoint.rule }],
-    failurePolicy: 'Fail',
+    failurePolicy: endpoint.failurePolicy ?? 'Fail',
+    ...(endpoint.rule.scope === 'Namespaced'
+      ? {
+          namespaceSelector: {
+            matchExpressions: [
+              { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: options.excludedNamespaces ?? ['kube-system'] },
+            ],
+          },
+        }
+      : {}),
     matchPolicy: 'Equivalent',
     sideEffects: 'None',
     timeoutSeconds: options.timeoutSeconds ?? 5,

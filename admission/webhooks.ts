@@ -7,10 +7,13 @@ import type { ClusterView } from './cluster-view.js';
 import { mutateIPPool, mutateReservedIP, mutateSubnet } from './mutate/custom-resources.js';
 import type { AdmissionHandler, WebhookRoute } from './server.js';
 import { validateIPPool, validateReservedIP, validateSubnet } from './validate/custom-resources.js';
+import { protectPodResults } from './validate/pod.js';
 
 export interface HandlerDependencies {
   view: ClusterView;
   config: RulesConfig;
+  /** Users allowed to change a Pod's result annotations: the IPAM's own service account. */
+  trustedUsers: string[];
 }
 
 type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -22,6 +25,8 @@ export interface WebhookEndpoint {
   name: string;
   type: 'mutating' | 'validating';
   rule: { apiGroups: string[]; apiVersions: string[]; resources: string[]; operations: Operation[]; scope: 'Cluster' | 'Namespaced' | '*' };
+  /** Fail (the default) where correctness depends on the webhook; Ignore for courtesy checks backed elsewhere. */
+  failurePolicy?: 'Fail' | 'Ignore';
   make(deps: HandlerDependencies): AdmissionHandler;
 }
 
@@ -49,6 +54,15 @@ export const webhookEndpoints: readonly WebhookEndpoint[] = [
   customResource('validating', plurals.ipPool, ['CREATE', 'UPDATE', 'DELETE'], (d) => validateIPPool(d.view, d.config)),
   customResource('validating', plurals.subnet, ['CREATE', 'UPDATE', 'DELETE'], (d) => validateSubnet(d.view, d.config)),
   customResource('validating', plurals.reservedIP, ['CREATE', 'UPDATE'], (d) => validateReservedIP(d.config)),
+  {
+    path: '/validate-pod',
+    name: 'validate-pod',
+    type: 'validating',
+    rule: { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['UPDATE'], scope: 'Namespaced' },
+    // The CNI plugin checks every address against the pool records, so an outage here must not block Pod updates.
+    failurePolicy: 'Ignore',
+    make: (d) => protectPodResults(d.trustedUsers),
+  },
 ];
 
 export function webhookRoutes(
