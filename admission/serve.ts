@@ -3,11 +3,10 @@
 import { readFileSync, watch } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { servingDNSNames } from '../certs/index.js';
-import { apiVersion, plurals, type SpiderIPPool, type SpiderReservedIP, type SpiderSubnet } from '../ipam/model/index.js';
 import { ensureServingMaterial } from '../kube/certificate-secret.js';
 import { loadKubeConfig } from '../kube/client.js';
+import { allCaches, createClusterCaches, requiredCaches } from '../kube/cluster-caches.js';
 import { customResourceWriter } from '../kube/custom-resources.js';
-import { ResourceCache } from '../kube/watch/index.js';
 import { applyWebhookConfigurations, injectCABundle } from '../kube/webhook-configurations.js';
 import { startStatusController } from '../scaler/status-controller.js';
 import type { ClusterView } from './cluster-view.js';
@@ -36,21 +35,20 @@ const renewalCheckMs = 60 * 60 * 1000;
 
 export async function serve(options: ServeOptions, log: Logger): Promise<Running> {
   const kc = kubeConfigFor(options.kubeconfig);
-  const collection = (plural: string) => `/apis/${apiVersion}/${plural}`;
-  type Named<T> = T & { metadata: { name: string } };
-  const pools = new ResourceCache<Named<SpiderIPPool>>(kc, collection(plurals.ipPool));
-  const subnets = new ResourceCache<Named<SpiderSubnet>>(kc, collection(plurals.subnet));
-  const reserved = new ResourceCache<Named<SpiderReservedIP>>(kc, collection(plurals.reservedIP));
-  const caches = [pools, subnets, reserved];
+  const caches = createClusterCaches(kc);
   // Subscribed before the caches start, so the first LIST queues every object.
   const statusController = startStatusController({
-    pools,
-    subnets,
+    pools: caches.pools,
+    subnets: caches.subnets,
     writer: customResourceWriter(kc),
     log: log.child({ controller: 'status' }),
   });
-  for (const cache of caches) cache.start();
-  const view: ClusterView = { pools: () => pools.list(), subnets: () => subnets.list(), reservedIPs: () => reserved.list() };
+  for (const cache of allCaches(caches)) cache.start();
+  const view: ClusterView = {
+    pools: () => caches.pools.list(),
+    subnets: () => caches.subnets.list(),
+    reservedIPs: () => caches.reservedIPs.list(),
+  };
 
   const local = options.webhookUrl !== undefined;
   const dnsNames = servingDNSNames(options.serviceName, options.namespace);
@@ -87,9 +85,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
     createHealthApp({
       registry,
       readiness: () => {
-        const reasons = caches.flatMap((c, i) =>
-          c.isSynced() ? [] : [`${['spiderippools', 'spidersubnets', 'spiderreservedips'][i]} cache not synced`],
-        );
+        const reasons = requiredCaches(caches).flatMap(([name, c]) => (c.isSynced() ? [] : [`${name} cache not synced`]));
         return { ready: reasons.length === 0, reasons };
       },
     }),
@@ -141,7 +137,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
       clearInterval(timer);
       for (const w of watchers) w.close();
       statusController.stop();
-      await Promise.all(caches.map((cache) => cache.stop()));
+      await Promise.all(allCaches(caches).map((cache) => cache.stop()));
       await Promise.all([webhook.close(), health.close()]);
     },
   };

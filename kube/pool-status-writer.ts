@@ -101,7 +101,9 @@ export class PoolStatusWriter<Request, Result> {
           const stored = await this.deps.write(poolName, replaced, plan.status);
           queue.written = { pool: stored, replaced };
         }
-        batch.forEach((p, i) => p.resolve(plan.results[i] as Result));
+        batch.forEach((p, i) => {
+          p.resolve(plan.results[i] as Result);
+        });
         this.deps.onBatch?.({ pool: poolName, size: batch.length, attempts: attempt, outcome: plan.status ? 'written' : 'unchanged' });
         return;
       } catch (err) {
