@@ -53,6 +53,16 @@ describe('range sets (property tests)', () => {
     );
   });
 
+  it('subtract then union restores: (a − b) ∪ (a ∩ b) = a, and counts add up', () => {
+    fc.assert(
+      fc.property(arbSet, arbSet, (a, b) => {
+        expect(union(subtract(a, b), intersect(a, b))).toEqual(a);
+        expect(count(subtract(a, b)) + count(intersect(a, b))).toBe(count(a));
+        expect(count(a)).toBe(BigInt(members(a).size));
+      }),
+    );
+  });
+
   it('contains answers membership exactly', () => {
     fc.assert(fc.property(arbSet, fc.bigInt({ min: 0n, max: windowSize + 10n }), (set, v) => contains(set, v) === members(set).has(v)));
   });
