@@ -1,0 +1,13 @@
+export type { Candidate, CandidateRequest, CandidateResult } from './candidates.js';
+export { candidatePools } from './candidates.js';
+export type { Exclusion, FilterContext, NodeFacts, PoolFilter, SelectOptions } from './filters.js';
+export { exclusionReason, filterPools, isAutoPoolForSelection, poolFamily, poolFilters } from './filters.js';
+export { formatSelector, matchesSelector } from './label-selector-match.js';
+export type { Affinity, MergeResult, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm } from './node-affinity.js';
+export { mergeRequiredNodeAffinity, nodeRequirementOf, pinnedNodeName } from './node-affinity.js';
+export { comparePoolSpecificity, orderPools, specificity } from './order.js';
+export type { PoolRequests, SourceOptions } from './sources.js';
+export { noPoolSelectionRule, poolRequests } from './sources.js';
+export { type OwnerLookup, topController } from './top-controller.js';
+export type { ExpandAt, ExpandResult } from './wildcards.js';
+export { expandPoolNames, globMatch, isPoolNameGlob } from './wildcards.js';
