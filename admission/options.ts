@@ -27,6 +27,10 @@ export interface ServeOptions {
   rules: RulesConfig;
   /** Users allowed to change a Pod's result annotations. */
   trustedUsers: string[];
+  /** Whether eth0 without a NAD takes its address from us: ours | annotated | other. */
+  primaryNetwork: 'ours' | 'annotated' | 'other';
+  multusNamespace: string;
+  multusClusterNetwork?: string;
 }
 
 export const serveUsage = `usage: admission-ipam serve [flags]
@@ -41,6 +45,10 @@ export const serveUsage = `usage: admission-ipam serve [flags]
   --webhook-url URL              install the webhook configurations calling URL (local control plane)
   --log-level LEVEL              trace|debug|info|warn|error|fatal|silent (default info)
   --service-account NAME         our ServiceAccount, trusted to write Pod results (default admission-ipam)
+  --primary-network MODE         does eth0 without a NAD use our IPAM: ours | annotated (the Pod or its Namespace
+                                 names pools/subnets) | other (default annotated)
+  --multus-namespace NS          where a bare Multus default-network name lives (default kube-system)
+  --multus-cluster-network NAD   Multus' clusterNetwork, "ns/name" (default: none)
   --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)`;
 
 function port(flag: string, raw: string | undefined, fallback: number): number {
@@ -80,6 +88,9 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
       'webhook-url': str,
       'log-level': str,
       'service-account': str,
+      'primary-network': str,
+      'multus-namespace': str,
+      'multus-cluster-network': str,
       'enable-ipv4': str,
       'enable-ipv6': str,
       'enable-spider-subnet': str,
@@ -92,10 +103,17 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
     throw new Error('--cert-file and --key-file go together');
   }
   const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'admission-ipam-system';
+  const primaryNetwork = values['primary-network'] ?? 'annotated';
+  if (primaryNetwork !== 'ours' && primaryNetwork !== 'annotated' && primaryNetwork !== 'other') {
+    throw new Error(`--primary-network=${primaryNetwork}: expected ours, annotated or other`);
+  }
   return {
     kubeconfig: values.kubeconfig,
     namespace,
     trustedUsers: [`system:serviceaccount:${namespace}:${values['service-account'] ?? 'admission-ipam'}`],
+    primaryNetwork,
+    multusNamespace: values['multus-namespace'] ?? 'kube-system',
+    ...(values['multus-cluster-network'] ? { multusClusterNetwork: values['multus-cluster-network'] } : {}),
     webhookHost: values['webhook-host'] ?? '0.0.0.0',
     webhookPort: port('webhook-port', values['webhook-port'], 9443),
     healthHost: values['health-host'] ?? '0.0.0.0',

@@ -5,15 +5,18 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { servingDNSNames } from '../certs/index.js';
 import { ensureServingMaterial } from '../kube/certificate-secret.js';
 import { loadKubeConfig } from '../kube/client.js';
-import { allCaches, createClusterCaches, requiredCaches } from '../kube/cluster-caches.js';
+import { allCaches, type ClusterCaches, createClusterCaches, requiredCaches } from '../kube/cluster-caches.js';
 import { customResourceWriter } from '../kube/custom-resources.js';
+import { poolReservations } from '../kube/pool-reservations.js';
 import { applyWebhookConfigurations, injectCABundle } from '../kube/webhook-configurations.js';
 import { startStatusController } from '../scaler/status-controller.js';
 import type { ClusterView } from './cluster-view.js';
 import { createHealthApp, startHealthServer } from './health.js';
 import type { Logger } from './log.js';
 import { createAdmissionMetrics, registry } from './metrics.js';
+import type { PodAdmissionDependencies } from './mutate/pod.js';
 import type { ServeOptions } from './options.js';
+import type { PodView } from './pod-facts.js';
 import { createWebhookApp, startWebhookServer, type TlsMaterial } from './server.js';
 import { webhookConfigurations } from './webhook-configurations.js';
 import { webhookRoutes } from './webhooks.js';
@@ -32,6 +35,37 @@ function kubeConfigFor(path: string | undefined): KubeConfig {
 }
 
 const renewalCheckMs = 60 * 60 * 1000;
+
+function podDependencies(kc: KubeConfig, caches: ClusterCaches, options: ServeOptions): PodAdmissionDependencies {
+  const reservations = poolReservations(kc, {
+    pool: (name) => caches.pools.get(name),
+    reservedIPs: () => caches.reservedIPs.list(),
+    now: () => new Date(),
+  });
+  const view: PodView = {
+    namespace: (name) => caches.namespaces.get(name)?.metadata,
+    networkAttachmentConfig: (key) => {
+      const nad = caches.networkAttachments.get(key);
+      return nad ? { config: nad.spec?.config } : undefined;
+    },
+    owners: (kind, namespace, name) =>
+      (kind === 'ReplicaSet' ? caches.replicaSets : caches.jobs).get(`${namespace}/${name}`)?.metadata.ownerReferences,
+  };
+  return {
+    view,
+    pools: () => caches.pools.list(),
+    nodes: () => caches.nodes.list().map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })),
+    reserver: reservations.reserver,
+    planner: reservations.dryRun,
+    podFacts: {
+      multusNamespace: options.multusNamespace,
+      ...(options.multusClusterNetwork ? { clusterNetwork: options.multusClusterNetwork } : {}),
+      primaryNetwork: options.primaryNetwork,
+    },
+    select: { installNamespace: options.namespace },
+    sources: { enableSpiderSubnet: options.rules.enableSpiderSubnet, enableAutoPools: options.rules.enableSpiderSubnet },
+  };
+}
 
 export async function serve(options: ServeOptions, log: Logger): Promise<Running> {
   const kc = kubeConfigFor(options.kubeconfig);
@@ -75,7 +109,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
   if (first.changed) log.info({ secret: `${options.namespace}/${options.tlsSecret}`, reason: first.changed }, 'serving certificate issued');
   const metrics = createAdmissionMetrics(registry);
   const app = createWebhookApp({
-    routes: webhookRoutes({ view, config: options.rules, trustedUsers: options.trustedUsers }),
+    routes: webhookRoutes({ view, config: options.rules, trustedUsers: options.trustedUsers, pods: podDependencies(kc, caches, options) }),
     log,
     metrics,
   });

@@ -48,8 +48,8 @@ function webhook(endpoint: WebhookEndpoint, options: WebhookConfigurationOptions
         }
       : {}),
     matchPolicy: 'Equivalent',
-    sideEffects: 'None',
-    timeoutSeconds: options.timeoutSeconds ?? 5,
+    sideEffects: endpoint.sideEffects ?? 'None',
+    timeoutSeconds: endpoint.timeoutSeconds ?? options.timeoutSeconds ?? 5,
   };
 }
 

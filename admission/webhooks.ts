@@ -5,6 +5,7 @@ import { group, plurals, version } from '../ipam/model/index.js';
 import type { RulesConfig } from '../ipam/rules/index.js';
 import type { ClusterView } from './cluster-view.js';
 import { mutateIPPool, mutateReservedIP, mutateSubnet } from './mutate/custom-resources.js';
+import { mutatePod, type PodAdmissionDependencies } from './mutate/pod.js';
 import type { AdmissionHandler, WebhookRoute } from './server.js';
 import { validateIPPool, validateReservedIP, validateSubnet } from './validate/custom-resources.js';
 import { protectPodResults } from './validate/pod.js';
@@ -14,6 +15,7 @@ export interface HandlerDependencies {
   config: RulesConfig;
   /** Users allowed to change a Pod's result annotations: the IPAM's own service account. */
   trustedUsers: string[];
+  pods: PodAdmissionDependencies;
 }
 
 type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -27,6 +29,9 @@ export interface WebhookEndpoint {
   rule: { apiGroups: string[]; apiVersions: string[]; resources: string[]; operations: Operation[]; scope: 'Cluster' | 'Namespaced' | '*' };
   /** Fail (the default) where correctness depends on the webhook; Ignore for courtesy checks backed elsewhere. */
   failurePolicy?: 'Fail' | 'Ignore';
+  /** NoneOnDryRun for a webhook that writes (reserves addresses) except on dry runs. */
+  sideEffects?: 'None' | 'NoneOnDryRun';
+  timeoutSeconds?: number;
   make(deps: HandlerDependencies): AdmissionHandler;
 }
 
@@ -54,6 +59,17 @@ export const webhookEndpoints: readonly WebhookEndpoint[] = [
   customResource('validating', plurals.ipPool, ['CREATE', 'UPDATE', 'DELETE'], (d) => validateIPPool(d.view, d.config)),
   customResource('validating', plurals.subnet, ['CREATE', 'UPDATE', 'DELETE'], (d) => validateSubnet(d.view, d.config)),
   customResource('validating', plurals.reservedIP, ['CREATE', 'UPDATE'], (d) => validateReservedIP(d.config)),
+  {
+    path: '/mutate-pod',
+    name: 'mutate-pod',
+    type: 'mutating',
+    rule: { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'], scope: 'Namespaced' },
+    // A Pod without its addresses is worse than a refused Pod: Fail, and reserve nothing on dry runs.
+    failurePolicy: 'Fail',
+    sideEffects: 'NoneOnDryRun',
+    timeoutSeconds: 10,
+    make: (d) => mutatePod(d.pods),
+  },
   {
     path: '/validate-pod',
     name: 'validate-pod',

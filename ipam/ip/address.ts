@@ -56,6 +56,11 @@ export function formatIP(ip: IP): string {
   }
   const groups: number[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((ip.value >> shift) & 0xffffn));
+  return formatIPv6Groups(groups);
+}
+
+/** RFC 5952 text of eight 16-bit groups: lower case, the longest run of two or more zero groups as "::". */
+export function formatIPv6Groups(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLength = 1; // RFC 5952: a single zero group is never shortened
   for (let i = 0; i < 8; ) {
@@ -71,7 +76,7 @@ export function formatIP(ip: IP): string {
     }
     i = j;
   }
-  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
+  const hex = (gs: readonly number[]) => gs.map((g) => g.toString(16)).join(':');
   if (bestStart < 0) return hex(groups);
   return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
 }

@@ -1,5 +1,5 @@
 export type { IP, IPFamily, Parsed } from './address.js';
-export { bitsOf, canonicalIP, formatIP, ipFromValue, maxValue, parseIP } from './address.js';
+export { bitsOf, canonicalIP, formatIP, formatIPv6Groups, ipFromValue, maxValue, parseIP } from './address.js';
 export type { CIDR } from './cidr.js';
 export {
   canonicalCIDR,

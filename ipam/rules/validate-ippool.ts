@@ -24,12 +24,9 @@ export interface PoolValidationContext {
   config: RulesConfig;
 }
 
-/** An automatic pool carries the labels naming the workload it was made for. */
+/** An automatic pool is one that carries ipam.spidernet.io/owner-application-name (Spiderpool's definition, §2.8). */
 export function isAutoPool(pool: SpiderIPPool): boolean {
-  const l = pool.metadata.labels ?? {};
-  return [labels.ownerApplicationGV, labels.ownerApplicationKind, labels.ownerApplicationNamespace, labels.ownerApplicationName].every(
-    (key) => typeof l[key] === 'string' && l[key] !== '',
-  );
+  return (pool.metadata.labels ?? {})[labels.ownerApplicationName] !== undefined;
 }
 
 export function controllerSubnetName(pool: SpiderIPPool): string | undefined {

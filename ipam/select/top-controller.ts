@@ -18,11 +18,20 @@ function controllerOf(refs: readonly OwnerReference[] | undefined): OwnerReferen
   return refs?.find((r) => r.controller === true);
 }
 
-export function topController(pod: { namespace: string; name: string; ownerReferences?: OwnerReference[] }, lookup: OwnerLookup): TopController {
+export function topController(
+  pod: { namespace: string; name: string; ownerReferences?: OwnerReference[] },
+  lookup: OwnerLookup,
+): TopController {
   const direct = controllerOf(pod.ownerReferences);
   if (!direct) return { group: '', version: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name };
   const gv = splitApiVersion(direct.apiVersion);
-  const identity = (ref: OwnerReference): TopController => ({ ...splitApiVersion(ref.apiVersion), kind: ref.kind, namespace: pod.namespace, name: ref.name, uid: ref.uid });
+  const identity = (ref: OwnerReference): TopController => ({
+    ...splitApiVersion(ref.apiVersion),
+    kind: ref.kind,
+    namespace: pod.namespace,
+    name: ref.name,
+    uid: ref.uid,
+  });
   if (!nativeGroups.has(gv.group)) return identity(direct);
   // A ReplicaSet owned by a Deployment, and a Job owned by a CronJob, belong to that owner.
   if ((direct.kind === 'ReplicaSet' && gv.group === 'apps') || (direct.kind === 'Job' && gv.group === 'batch')) {

@@ -1,0 +1,86 @@
+// Pod CREATE: choose pools and addresses for every interface that uses our IPAM,
+// reserve them in pool status, and write the results into the Pod's annotations
+// (plus the node affinity node-restricted pools need). A Pod that cannot get its
+// addresses is refused with the reason, and keeps nothing reserved.
+import { parseRoutesAnnotation, podAnnotations, type SpiderIPPool } from '../../ipam/model/index.js';
+import {
+  mergeRequiredNodeAffinity,
+  type NodeFacts,
+  poolRequests,
+  type SelectOptions,
+  type SourceOptions,
+} from '../../ipam/select/index.js';
+import { type PodFactsOptions, type PodView, podFacts, readPod } from '../pod-facts.js';
+import { allowed, type Decision, denied, patched } from '../review.js';
+import type { AdmissionHandler } from '../server.js';
+import { allocatePod, type ReservationKey, type Reserver, releaseAllocations } from './pod-allocation.js';
+import { assignedResult, mutatedPod } from './pod-patch.js';
+
+export interface PodAdmissionDependencies {
+  view: PodView;
+  pools(): SpiderIPPool[];
+  nodes(): NodeFacts[];
+  /** Reservations that are written (group commit). */
+  reserver: Reserver;
+  /** Reservations that are only planned, for dry-run requests (sideEffects: NoneOnDryRun). */
+  planner(): Reserver;
+  podFacts: PodFactsOptions;
+  select: SelectOptions;
+  sources: SourceOptions;
+}
+
+export function mutatePod(deps: PodAdmissionDependencies): AdmissionHandler {
+  return async (request, { log }): Promise<Decision> => {
+    if (request.operation !== 'CREATE') return allowed();
+    const read = readPod(request.object);
+    if (!read.ok) return denied(`pod: ${read.reason}`, { code: 400 });
+    const { pod } = read;
+    if (pod.spec.hostNetwork === true) return allowed();
+    const namespace = request.namespace ?? pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    // A generateName Pod has no name yet at admission: name it the way kubectl will show its family.
+    const who = `pod ${namespace}/${name || `${pod.metadata.generateName ?? ''}*`}`;
+    const refuse = (reason: string, code = 403) =>
+      denied(`${who}: ${reason}`, { code, target: { kind: 'Pod', ...(name ? { name } : {}) } });
+
+    const facts = podFacts(pod, namespace, deps.view, deps.podFacts);
+    if (!facts.ok) return refuse(facts.reason, 400);
+    if (facts.facts.interfaces.length === 0) return allowed();
+    const pools = deps.pools();
+    const requests = poolRequests(facts.facts, pools, deps.sources);
+    if (!requests.ok) return refuse(requests.reason, 400);
+    const routesText = pod.metadata.annotations?.[podAnnotations.routes];
+    const routes = routesText === undefined ? { ok: true as const, value: [] } : parseRoutesAnnotation(routesText);
+    if (!routes.ok) return refuse(routes.reason, 400);
+
+    // A StatefulSet Pod has its final name already: keyed by it, it finds its address again in its next life.
+    const statefulSetPod = facts.facts.topController.kind === 'StatefulSet' && name !== '';
+    const key: ReservationKey = statefulSetPod ? { pod: `${namespace}/${name}` } : { token: request.uid, pod: `${namespace}/${name}` };
+    const reserver = request.dryRun ? deps.planner() : deps.reserver;
+    const allocation = await allocatePod(
+      requests.requests,
+      { facts: facts.facts, pools, nodes: deps.nodes(), select: deps.select, key },
+      reserver,
+    );
+    if (!allocation.ok) {
+      log.info({ reason: allocation.reason }, 'pod refused: no addresses');
+      return refuse(allocation.reason);
+    }
+    const requirements = allocation.interfaces.flatMap((a) => a.nodeRequirements);
+    const affinity = requirements.length > 0 ? mergeRequiredNodeAffinity(pod.spec.affinity, requirements) : undefined;
+    if (affinity && !affinity.ok) {
+      await releaseAllocations(allocation.interfaces, key, reserver);
+      return refuse(`the pools chosen cannot all be used on one node: ${affinity.reason}`);
+    }
+    const token = 'token' in key ? key.token : '';
+    const results = allocation.interfaces.map((a) => assignedResult(a, token, routes.value));
+    log.info(
+      {
+        addresses: results.map((r) => ({ interface: r.interface, ipv4: r.ipv4, ipv6: r.ipv6, ipv4pool: r.ipv4pool, ipv6pool: r.ipv6pool })),
+        dryRun: request.dryRun === true,
+      },
+      'addresses assigned',
+    );
+    return patched(request.object ?? {}, mutatedPod(request.object ?? {}, results, affinity?.affinity));
+  };
+}

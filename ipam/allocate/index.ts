@@ -1,0 +1,74 @@
+// Choosing addresses inside pools, batch reservation (the pure half of group commit), StatefulSet stickiness and
+// automatic-pool sizing. Pure: `now` is passed in, and the kube layer does every read and write.
+export {
+  type AllocationError,
+  type AllocationErrorCode,
+  allocationError,
+  shrinkBlockedSubstring,
+  usedOutSubstring,
+} from './allocation-error.js';
+export { type AutoPoolFacts, autoPoolName, autoPoolPodAffinity, buildAutoPool, resizePoolIPs, subnetFreeIPs } from './auto-pool.js';
+export {
+  desiredSize,
+  fixedNumberRequired,
+  type IPNumber,
+  ipNumberText,
+  jobPodCount,
+  parseIPNumber,
+  parseReclaim,
+  type WorkloadObject,
+  workloadReplicas,
+} from './auto-pool-size.js';
+export { compareIPs } from './ip-keys.js';
+export { type PoolOperation, type PoolOperationResult, planPoolOperations, type ReleaseOperation } from './operations.js';
+export {
+  allocatedAddresses,
+  freeAddresses,
+  pickLowestFree,
+  poolFamily,
+  reservedAddresses,
+  usedOutError,
+  whyPoolCannotAllocate,
+} from './pick.js';
+export { bindInPool, bindStatefulSetPodInPool, releaseFromPool } from './record-updates.js';
+export {
+  bind,
+  boundRecordBytes,
+  epochSeconds,
+  findByPod,
+  findByPodUid,
+  findByToken,
+  isExpired,
+  isPending,
+  maxGeneratedNameLength,
+  type PoolRecord,
+  type PoolRecords,
+  parseRecords,
+  pendingRecord,
+  podNamespace,
+  type RecordEntry,
+  recordJSON,
+  reservationToken,
+  serializeRecords,
+} from './records.js';
+export {
+  defaultMaxAllocatedIPsBytes,
+  type PoolReservation,
+  type ReservationKey,
+  type ReservationRequest,
+  type ReservationResult,
+  type ReserveOptions,
+  reserveInPool,
+  type StatusUpdate,
+} from './reserve.js';
+export {
+  findStickyRecords,
+  isValidStatefulSetPod,
+  parseStatefulSetPodName,
+  planStickyReuse,
+  type StatefulSetFacts,
+  type StickyCandidate,
+  type StickyPlan,
+  type StickyRecord,
+  storedPoolIsCandidate,
+} from './statefulset.js';

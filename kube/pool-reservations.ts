@@ -1,0 +1,75 @@
+// Reservations and releases of addresses in pool status, for the Pod webhook: one
+// group-commit writer shared by every admission in this process, and a planner
+// for dry runs that computes the same answer without writing anything.
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  type PoolOperation,
+  type PoolOperationResult,
+  planPoolOperations,
+  poolFamily,
+  type ReservationRequest,
+  type ReservationResult,
+  reservedAddresses,
+} from '../ipam/allocate/index.js';
+import { plurals, type SpiderIPPool, type SpiderReservedIP } from '../ipam/model/index.js';
+import { customResourceWriter } from './custom-resources.js';
+import { PoolStatusWriter, type PoolStatusWriterDependencies } from './pool-status-writer.js';
+
+export interface PoolReserver {
+  reserve(pool: string, request: ReservationRequest): Promise<ReservationResult>;
+  release(pool: string, ips: string[], key: { token: string } | { pod: string }): Promise<void>;
+}
+
+export interface PoolReservationsDependencies {
+  pool(name: string): SpiderIPPool | undefined;
+  reservedIPs(): SpiderReservedIP[];
+  now(): Date;
+  onBatch?: PoolStatusWriterDependencies<PoolOperation, PoolOperationResult>['onBatch'];
+}
+
+function planner(deps: PoolReservationsDependencies) {
+  return (pool: SpiderIPPool, operations: PoolOperation[]) => {
+    const family = poolFamily(pool);
+    const reserved = family === undefined ? undefined : reservedAddresses(deps.reservedIPs(), family);
+    return planPoolOperations(pool, operations, reserved, deps.now());
+  };
+}
+
+function asReservation(result: PoolOperationResult): ReservationResult {
+  return 'released' in result ? { error: { code: 'bad-request', object: '', message: 'a release answered a reservation' } } : result;
+}
+
+export function poolReservations(kc: KubeConfig, deps: PoolReservationsDependencies): { reserver: PoolReserver; dryRun(): PoolReserver } {
+  const api = customResourceWriter(kc);
+  const plan = planner(deps);
+  const writer = new PoolStatusWriter<PoolOperation, PoolOperationResult>({
+    cached: deps.pool,
+    fetch: async (name) => (await api.get(plurals.ipPool, name)) as SpiderIPPool,
+    write: async (name, rv, status) => (await api.patchStatus(plurals.ipPool, name, rv, status)) as SpiderIPPool,
+    plan,
+    ...(deps.onBatch ? { onBatch: deps.onBatch } : {}),
+  });
+  const reserver: PoolReserver = {
+    reserve: async (pool, request) => asReservation(await writer.submit(pool, { kind: 'reserve', request })),
+    release: async (pool, ips, key) => {
+      const result = await writer.submit(pool, { kind: 'release', ips, key });
+      if ('error' in result) throw new Error(result.error.message);
+    },
+  };
+  // A dry run plans against the cached pools plus what this same request planned before: one request may take two
+  // addresses from one pool (two interfaces), and they must differ.
+  const dryRun = (): PoolReserver => {
+    const planned = new Map<string, SpiderIPPool>();
+    return {
+      reserve: async (name, request) => {
+        const pool = planned.get(name) ?? deps.pool(name);
+        if (!pool) return { error: { code: 'not-found', object: name, message: `pool "${name}" is not known` } };
+        const outcome = plan(pool, [{ kind: 'reserve', request }]);
+        if (outcome.status) planned.set(name, { ...pool, status: { ...pool.status, ...outcome.status } });
+        return asReservation(outcome.results[0] ?? { error: { code: 'bad-request', object: name, message: 'no result' } });
+      },
+      release: async () => undefined,
+    };
+  };
+  return { reserver, dryRun };
+}

@@ -1,0 +1,222 @@
+// Pod admission on the real control plane: Pods created by real controllers get
+// addresses from the pools they name, reserved in pool status, written into their
+// annotations and shown by kwok as their Pod IPs; a Pod that cannot get an address
+// is refused and reserves nothing. CIDRs 172.28.0.0/16 and fd28::/64 are this file's own.
+import { randomBytes } from 'node:crypto';
+import type { V1Pod } from '@kubernetes/client-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseAssignedResult } from '../../ipam/model/index.js';
+import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
+
+const { core, apps } = clients();
+const suffix = randomBytes(3).toString('hex');
+const pools: string[] = [];
+
+function createPool(name: string, spec: string): void {
+  pools.push(name);
+  const res = kubectl(
+    ['apply', '-f', '-'],
+    `apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata:\n  name: ${name}\nspec:\n${spec}`,
+  );
+  if (res.status !== 0) throw new Error(res.stderr);
+}
+
+function records(pool: string): Record<string, { pod: string; podUid: string; token?: string }> {
+  const text = kubectl(['get', `sp/${pool}`, '-o', 'jsonpath={.status.allocatedIPs}']).stdout;
+  return text ? JSON.parse(text) : {};
+}
+
+function podYaml(namespace: string, name: string, annotations: Record<string, string>, extra = ''): string {
+  const ann = Object.entries(annotations)
+    .map(([k, v]) => `    ${k}: '${v}'`)
+    .join('\n');
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n  annotations:\n${ann}\nspec:\n${extra}  containers: [{name: a, image: x}]\n`;
+}
+
+const eth0 = (pod: V1Pod) => {
+  const parsed = parseAssignedResult(pod.metadata?.annotations?.['ipam.spidernet.io/assigned-eth0'] ?? '', 'eth0');
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.value;
+};
+
+afterAll(() => {
+  // Nothing releases addresses of deleted Pods yet: clear the records so the pools can go.
+  for (const pool of pools) {
+    kubectl(['patch', `sp/${pool}`, '--subresource=status', '--type=merge', '-p', '{"status":{"allocatedIPs":null}}']);
+    kubectl(['delete', `sp/${pool}`, '--ignore-not-found', '--wait=false']);
+  }
+});
+
+describe('Pod admission', () => {
+  it("gives a Deployment's Pods distinct addresses from the pool it names, recorded in the pool", async () => {
+    const namespace = await createTestNamespace(core, 'alloc');
+    const pool = `pa-dep-${suffix}`;
+    createPool(
+      pool,
+      '  subnet: 172.28.1.0/24\n  ips: ["172.28.1.10-172.28.1.14"]\n  gateway: 172.28.1.1\n  routes: [{dst: 10.28.0.0/16, gw: 172.28.1.1}]\n',
+    );
+    const labels = { app: 'web' };
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
+            spec: { containers: [{ name: 'a', image: 'x' }] },
+          },
+        },
+      },
+    });
+    const running = await pollUntil('3 Running Pods with IPs', 60_000, async () => {
+      const list = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
+      const ok = list.filter((p) => p.status?.phase === 'Running' && p.status.podIP);
+      return ok.length === 3
+        ? { done: true, value: ok }
+        : { done: false, seen: list.map((p) => `${p.metadata?.name}:${p.status?.phase}:${p.status?.podIP}`).join(' ') };
+    });
+    const results = running.map(eth0);
+    const ips = results.map((r) => r.ipv4).sort();
+    expect(ips).toEqual(['172.28.1.10/24', '172.28.1.11/24', '172.28.1.12/24']);
+    expect(running.map((p) => `${p.status?.podIP}/24`).sort()).toEqual(ips);
+    for (const r of results)
+      expect(r).toMatchObject({
+        ipv4pool: pool,
+        ipv4gateway: '172.28.1.1',
+        routes: [{ dst: '10.28.0.0/16', gw: '172.28.1.1' }],
+        cleangateway: false,
+      });
+    const stored = records(pool);
+    expect(Object.keys(stored).sort()).toEqual(['172.28.1.10', '172.28.1.11', '172.28.1.12']);
+    expect(new Set(Object.values(stored).map((r) => r.token)).size).toBe(3);
+    expect(results.map((r) => r.token).sort()).toEqual(
+      Object.values(stored)
+        .map((r) => r.token ?? '')
+        .sort(),
+    );
+  });
+
+  it('falls back to the next pool, refuses when all are used out, and then reserves nothing', async () => {
+    const namespace = await createTestNamespace(core, 'full');
+    const small = `pa-small-${suffix}`;
+    const next = `pa-next-${suffix}`;
+    createPool(small, '  subnet: 172.28.2.0/24\n  ips: ["172.28.2.10"]\n');
+    createPool(next, '  subnet: 172.28.3.0/24\n  ips: ["172.28.3.10"]\n');
+    const ann = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [small, next] }) };
+    expect(kubectl(['apply', '-f', '-'], podYaml(namespace, 'first', ann)).status).toBe(0);
+    expect(kubectl(['apply', '-f', '-'], podYaml(namespace, 'second', ann)).status).toBe(0);
+    expect(eth0(await core.readNamespacedPod({ namespace, name: 'first' })).ipv4).toBe('172.28.2.10/24');
+    expect(eth0(await core.readNamespacedPod({ namespace, name: 'second' })).ipv4).toBe('172.28.3.10/24');
+    const third = kubectl(['apply', '-f', '-'], podYaml(namespace, 'third', ann));
+    expect(third.status).not.toBe(0);
+    expect(third.stderr).toContain(`pod ${namespace}/third: eth0 IPv4:`);
+    expect(third.stderr).toContain('all IP addresses used out');
+    expect(third.stderr).toContain(small);
+    expect(third.stderr).toContain(next);
+    expect(kubectl(['get', '-n', namespace, 'pod/third']).stderr).toMatch(/NotFound/);
+    expect(Object.keys(records(small))).toEqual(['172.28.2.10']);
+    expect(Object.keys(records(next))).toEqual(['172.28.3.10']);
+  });
+
+  it('refuses a Pod naming a pool that does not exist, and one with a broken annotation', async () => {
+    const namespace = await createTestNamespace(core, 'bad');
+    const missing = kubectl(['apply', '-f', '-'], podYaml(namespace, 'p1', { 'ipam.spidernet.io/ippool': '{"ipv4":["no-such-pool"]}' }));
+    expect(missing.stderr).toMatch(/pod .*\/p1: .*no-such-pool/);
+    const broken = kubectl(['apply', '-f', '-'], podYaml(namespace, 'p2', { 'ipam.spidernet.io/ippool': '{"ipv4": "oops"' }));
+    expect(broken.stderr).toMatch(/pod .*\/p2: .*ipam\.spidernet\.io\/ippool/);
+  });
+
+  it('gives a dual-stack Pod one address of each family; kwok reports both', async () => {
+    const namespace = await createTestNamespace(core, 'dual');
+    const v4 = `pa-v4-${suffix}`;
+    const v6 = `pa-v6-${suffix}`;
+    createPool(v4, '  subnet: 172.28.4.0/24\n  ips: ["172.28.4.10-172.28.4.11"]\n');
+    createPool(v6, '  subnet: fd28::/64\n  ips: ["fd28::10-fd28::11"]\n  gateway: fd28::1\n');
+    const res = kubectl(
+      ['apply', '-f', '-'],
+      podYaml(namespace, 'dual', { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [v4], ipv6: [v6] }) }),
+    );
+    expect(res.status, res.stderr).toBe(0);
+    const pod = await pollUntil('the Pod to run with two IPs', 60_000, async () => {
+      const p = await core.readNamespacedPod({ namespace, name: 'dual' });
+      return (p.status?.podIPs?.length ?? 0) === 2 ? { done: true, value: p } : { done: false, seen: JSON.stringify(p.status?.podIPs) };
+    });
+    expect(eth0(pod)).toMatchObject({ ipv4: '172.28.4.10/24', ipv6: 'fd28::10/64', ipv6gateway: 'fd28::1', ipv4pool: v4, ipv6pool: v6 });
+    expect(pod.status?.podIPs?.map((p) => p.ip)).toEqual(['172.28.4.10', 'fd28::10']);
+  });
+
+  it('pins a Pod to the nodes of a node-restricted pool with a required node affinity', async () => {
+    const namespace = await createTestNamespace(core, 'nodes');
+    const pool = `pa-node-${suffix}`;
+    createPool(pool, '  subnet: 172.28.5.0/24\n  ips: ["172.28.5.10-172.28.5.12"]\n  nodeName: [kwok-node-2]\n');
+    const res = kubectl(
+      ['apply', '-f', '-'],
+      podYaml(namespace, 'pinned', { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }),
+    );
+    expect(res.status, res.stderr).toBe(0);
+    const pod = await pollUntil('the Pod to be scheduled', 60_000, async () => {
+      const p = await core.readNamespacedPod({ namespace, name: 'pinned' });
+      return p.spec?.nodeName ? { done: true, value: p } : { done: false, seen: 'not scheduled' };
+    });
+    expect(pod.spec?.nodeName).toBe('kwok-node-2');
+    expect(pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
+      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['kwok-node-2'] }] },
+    ]);
+  });
+
+  it('replaces result annotations a user wrote, and plans without reserving on a dry run', async () => {
+    const namespace = await createTestNamespace(core, 'dry');
+    const pool = `pa-dry-${suffix}`;
+    createPool(pool, '  subnet: 172.28.6.0/24\n  ips: ["172.28.6.10-172.28.6.12"]\n');
+    const ann = {
+      'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }),
+      'ipam.spidernet.io/assigned-eth0': '{"interface":"eth0","ipv4":"8.8.8.8/32"}',
+    };
+    const dry = kubectl(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], podYaml(namespace, 'p', ann));
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(eth0(JSON.parse(dry.stdout) as V1Pod).ipv4).toBe('172.28.6.10/24');
+    expect(records(pool)).toEqual({});
+    expect(kubectl(['apply', '-f', '-'], podYaml(namespace, 'p', ann)).status).toBe(0);
+    expect(eth0(await core.readNamespacedPod({ namespace, name: 'p' })).ipv4).toBe('172.28.6.10/24');
+  });
+
+  it('gives a StatefulSet Pod its address back when it is re-created', async () => {
+    const namespace = await createTestNamespace(core, 'sts');
+    const pool = `pa-sts-${suffix}`;
+    createPool(pool, '  subnet: 172.28.7.0/24\n  ips: ["172.28.7.10-172.28.7.19"]\n');
+    const labels = { app: 'db' };
+    await apps.createNamespacedStatefulSet({
+      namespace,
+      body: {
+        metadata: { name: 'db' },
+        spec: {
+          replicas: 2,
+          serviceName: 'db',
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
+            spec: { containers: [{ name: 'a', image: 'x' }] },
+          },
+        },
+      },
+    });
+    const ipOf = (name: string, notUid?: string) =>
+      pollUntil(`${name} to run`, 60_000, async () => {
+        const p = await core.readNamespacedPod({ namespace, name }).catch(() => undefined);
+        return p?.status?.phase === 'Running' && p.metadata?.uid !== notUid
+          ? { done: true, value: p }
+          : { done: false, seen: p?.status?.phase ?? 'absent' };
+      });
+    const before = await ipOf('db-1');
+    await core.deleteNamespacedPod({ namespace, name: 'db-1' });
+    const after = await ipOf('db-1', before.metadata?.uid);
+    expect(eth0(after).ipv4).toBe(eth0(before).ipv4);
+    expect(
+      Object.values(records(pool))
+        .map((r) => r.pod)
+        .sort(),
+    ).toEqual([`${namespace}/db-0`, `${namespace}/db-1`]);
+  });
+});
