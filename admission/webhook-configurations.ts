@@ -10,6 +10,9 @@ import { type WebhookEndpoint, webhookEndpoints } from './webhooks.js';
 
 export const webhookConfigurationName = 'admission-ipam';
 
+/** A Pod or a Namespace labelled with this (value "true") is left alone by our Pod webhooks. */
+export const optOutLabel = 'admission-ipam.spidernet.io/ignore';
+
 export type ClientConfigTarget = { service: { namespace: string; name: string; port: number } } | { url: string };
 
 export interface WebhookConfigurationOptions {
@@ -43,10 +46,13 @@ function webhook(endpoint: WebhookEndpoint, options: WebhookConfigurationOptions
           namespaceSelector: {
             matchExpressions: [
               { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: options.excludedNamespaces ?? ['kube-system'] },
+              { key: optOutLabel, operator: 'NotIn', values: ['true'] },
             ],
           },
+          objectSelector: { matchExpressions: [{ key: optOutLabel, operator: 'NotIn', values: ['true'] }] },
         }
       : {}),
+    ...(endpoint.matchConditions ? { matchConditions: endpoint.matchConditions } : {}),
     matchPolicy: 'Equivalent',
     sideEffects: endpoint.sideEffects ?? 'None',
     timeoutSeconds: endpoint.timeoutSeconds ?? options.timeoutSeconds ?? 5,

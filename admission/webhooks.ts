@@ -32,6 +32,8 @@ export interface WebhookEndpoint {
   /** NoneOnDryRun for a webhook that writes (reserves addresses) except on dry runs. */
   sideEffects?: 'None' | 'NoneOnDryRun';
   timeoutSeconds?: number;
+  /** CEL conditions the API server checks before calling (cheaper than a call that allows). */
+  matchConditions?: Array<{ name: string; expression: string }>;
   make(deps: HandlerDependencies): AdmissionHandler;
 }
 
@@ -68,6 +70,7 @@ export const webhookEndpoints: readonly WebhookEndpoint[] = [
     failurePolicy: 'Fail',
     sideEffects: 'NoneOnDryRun',
     timeoutSeconds: 10,
+    matchConditions: [{ name: 'not-host-network', expression: '!has(object.spec.hostNetwork) || !object.spec.hostNetwork' }],
     make: (d) => mutatePod(d.pods),
   },
   {

@@ -182,6 +182,64 @@ describe('Pod admission', () => {
     expect(eth0(await core.readNamespacedPod({ namespace, name: 'p' })).ipv4).toBe('172.28.6.10/24');
   });
 
+  it('leaves alone Pods that opt out by label, and hostNetwork Pods', async () => {
+    const namespace = await createTestNamespace(core, 'optout');
+    const pool = `pa-opt-${suffix}`;
+    createPool(pool, '  subnet: 172.28.8.0/24\n  ips: ["172.28.8.10-172.28.8.12"]\n');
+    const ann = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) };
+    const labelled = podYaml(namespace, 'ignored', ann).replace(
+      '  annotations:\n',
+      '  labels: {admission-ipam.spidernet.io/ignore: "true"}\n  annotations:\n',
+    );
+    expect(kubectl(['apply', '-f', '-'], labelled).status).toBe(0);
+    expect(kubectl(['apply', '-f', '-'], podYaml(namespace, 'host', ann, '  hostNetwork: true\n')).status).toBe(0);
+    for (const name of ['ignored', 'host']) {
+      const pod = await core.readNamespacedPod({ namespace, name });
+      expect(pod.metadata?.annotations?.['ipam.spidernet.io/assigned-eth0']).toBeUndefined();
+    }
+    expect(records(pool)).toEqual({});
+  });
+
+  it('keeps the seed Deployment nginx-m inside its pool when scaled and when its Pods are replaced', async () => {
+    const namespace = await createTestNamespace(core, 'nginx');
+    const pool = `pa-nginx-${suffix}`;
+    createPool(pool, '  subnet: 172.28.9.0/24\n  ips: ["172.28.9.10-172.28.9.20"]\n');
+    const labels = { app: 'nginx' };
+    const template = {
+      metadata: { labels, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
+      spec: { containers: [{ name: 'nginx', image: 'nginx' }] },
+    };
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: { metadata: { name: 'nginx-m' }, spec: { replicas: 2, selector: { matchLabels: labels }, template } },
+    });
+    const runningIPs = (count: number, notNames: string[] = []) =>
+      pollUntil(`${count} Running nginx-m Pods`, 60_000, async () => {
+        const list = (await core.listNamespacedPod({ namespace, labelSelector: 'app=nginx' })).items;
+        const ok = list.filter(
+          (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && !notNames.includes(p.metadata?.name ?? ''),
+        );
+        return ok.length === count && list.length === count
+          ? { done: true, value: ok }
+          : { done: false, seen: list.map((p) => `${p.metadata?.name}:${p.status?.phase}`).join(' ') };
+      });
+    await runningIPs(2);
+    await apps.patchNamespacedDeploymentScale({ namespace, name: 'nginx-m', body: [{ op: 'replace', path: '/spec/replicas', value: 5 }] });
+    const five = await runningIPs(5);
+    const inRange = (ip: string | undefined) => /^172\.28\.9\.(1\d|20)$/.test(ip ?? '');
+    expect(new Set(five.map((p) => p.status?.podIP)).size).toBe(5);
+    expect(five.every((p) => inRange(p.status?.podIP))).toBe(true);
+    await pollUntil('the pool to count 5 allocations', 30_000, async () => {
+      const count = kubectl(['get', `sp/${pool}`, '-o', 'jsonpath={.status.allocatedIPCount}']).stdout;
+      return count === '5' ? { done: true, value: count } : { done: false, seen: count };
+    });
+    const victims = five.slice(0, 2).map((p) => p.metadata?.name ?? '');
+    for (const name of victims) await core.deleteNamespacedPod({ namespace, name });
+    const replaced = await runningIPs(5, victims);
+    expect(replaced.every((p) => inRange(p.status?.podIP))).toBe(true);
+    expect(new Set(replaced.map((p) => p.status?.podIP)).size).toBe(5);
+  });
+
   it('gives a StatefulSet Pod its address back when it is re-created', async () => {
     const namespace = await createTestNamespace(core, 'sts');
     const pool = `pa-sts-${suffix}`;
