@@ -60,3 +60,35 @@ export function createAdmissionMetrics(register: Registry = registry): Admission
     }),
   };
 }
+
+export interface PoolWriteMetrics {
+  /** One per batch: written, unchanged (every request idempotent) or failed. */
+  batches: Counter<'outcome'>;
+  /** Operations (reservations, releases) carried by one status write: the group-commit gain. */
+  batchSize: Histogram;
+  /** Attempts a batch needed; more than 1 means conflicts with another writer. */
+  attempts: Histogram;
+}
+
+export function createPoolWriteMetrics(register: Registry = registry): PoolWriteMetrics {
+  return {
+    batches: new Counter({
+      name: `${METRIC_PREFIX}pool_status_batches_total`,
+      help: 'Batches of pool status operations, by outcome (written, unchanged, failed).',
+      labelNames: ['outcome'],
+      registers: [register],
+    }),
+    batchSize: new Histogram({
+      name: `${METRIC_PREFIX}pool_status_batch_operations`,
+      help: 'Reservations and releases carried by one pool status batch.',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [register],
+    }),
+    attempts: new Histogram({
+      name: `${METRIC_PREFIX}pool_status_batch_attempts`,
+      help: 'Attempts one pool status batch needed (conflicts with other writers add attempts).',
+      buckets: [1, 2, 3, 4, 5],
+      registers: [register],
+    }),
+  };
+}

@@ -13,7 +13,7 @@ import { startStatusController } from '../scaler/status-controller.js';
 import type { ClusterView } from './cluster-view.js';
 import { createHealthApp, startHealthServer } from './health.js';
 import type { Logger } from './log.js';
-import { createAdmissionMetrics, registry } from './metrics.js';
+import { createAdmissionMetrics, createPoolWriteMetrics, registry } from './metrics.js';
 import type { PodAdmissionDependencies } from './mutate/pod.js';
 import type { ServeOptions } from './options.js';
 import type { PodView } from './pod-facts.js';
@@ -37,10 +37,16 @@ function kubeConfigFor(path: string | undefined): KubeConfig {
 const renewalCheckMs = 60 * 60 * 1000;
 
 function podDependencies(kc: KubeConfig, caches: ClusterCaches, options: ServeOptions): PodAdmissionDependencies {
+  const writes = createPoolWriteMetrics(registry);
   const reservations = poolReservations(kc, {
     pool: (name) => caches.pools.get(name),
     reservedIPs: () => caches.reservedIPs.list(),
     now: () => new Date(),
+    onBatch: ({ size, attempts, outcome }) => {
+      writes.batches.inc({ outcome });
+      writes.batchSize.observe(size);
+      writes.attempts.observe(attempts);
+    },
   });
   const view: PodView = {
     namespace: (name) => caches.namespaces.get(name)?.metadata,

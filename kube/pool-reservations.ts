@@ -49,8 +49,12 @@ export function poolReservations(kc: KubeConfig, deps: PoolReservationsDependenc
     plan,
     ...(deps.onBatch ? { onBatch: deps.onBatch } : {}),
   });
+  // Requests of many admissions share a batch, and results are matched by id: ids are made unique here, whatever
+  // the caller chose (every Pod's first request would otherwise be "eth0/4").
+  let nextId = 0;
   const reserver: PoolReserver = {
-    reserve: async (pool, request) => asReservation(await writer.submit(pool, { kind: 'reserve', request })),
+    reserve: async (pool, request) =>
+      asReservation(await writer.submit(pool, { kind: 'reserve', request: { ...request, id: `r${nextId++}` } })),
     release: async (pool, ips, key) => {
       const result = await writer.submit(pool, { kind: 'release', ips, key });
       if ('error' in result) throw new Error(result.error.message);

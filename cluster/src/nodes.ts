@@ -27,8 +27,8 @@ export function fakeNode(index: number, count: number): V1Node {
       },
     },
     status: {
-      allocatable: { cpu: '32', memory: '128Gi', pods: '110' },
-      capacity: { cpu: '32', memory: '128Gi', pods: '110' },
+      allocatable: { cpu: '32', memory: '128Gi', pods: '1000' },
+      capacity: { cpu: '32', memory: '128Gi', pods: '1000' },
     },
   };
 }

@@ -45,6 +45,10 @@ export function planPoolOperations(
     current = { ...pool, status: { ...pool.status, allocatedIPs: outcome.allocatedIPs, allocatedIPCount: outcome.allocatedIPCount } };
   }
   const requests = operations.flatMap((op) => (op.kind === 'reserve' ? [op.request] : []));
+  // Results are matched to requests by id: two requests with one id would be handed the same address.
+  if (new Set(requests.map((r) => r.id)).size !== requests.length) {
+    throw new Error(`pool "${pool.metadata.name}": reservation requests in one batch must have distinct ids`);
+  }
   const reservation = reserveInPool(current, requests, reservedIPs, now);
   changed ||= reservation.changed;
   const results = operations.map((op): PoolOperationResult => {

@@ -172,7 +172,6 @@ describe('§3.6 auto-pool name and affinity', () => {
     expect(autoPoolPodAffinity({ ...deployment })).toEqual(affinity);
     expect(autoPoolPodAffinity({ ...deployment, kind: 'StatefulSet' })).not.toEqual(affinity);
   });
-
 });
 
 describe('§3.6 subnets and ReconcileAutoIPPool', () => {

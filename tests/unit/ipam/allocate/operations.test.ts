@@ -42,6 +42,10 @@ describe('planPoolOperations', () => {
     expect(out.results).toEqual([{ ip: '10.0.0.10', idempotent: true }]);
   });
 
+  it('refuses a batch whose requests share an id, rather than hand one address to two requests', () => {
+    expect(() => planPoolOperations(pool(), [reserve('eth0/4', 't1'), reserve('eth0/4', 't2')], undefined, now)).toThrow(/distinct ids/);
+  });
+
   it('answers every operation with the error of an unreadable pool', () => {
     const p = { ...pool(), status: { allocatedIPs: '{broken' } };
     const out = planPoolOperations(p, [{ kind: 'release', ips: ['10.0.0.10'], key: { token: 't' } }, reserve('r', 't')], undefined, now);
