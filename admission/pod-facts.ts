@@ -3,6 +3,7 @@
 // the interfaces that take their addresses from us (through Multus NADs, or the
 // primary network when that is configured as ours).
 import {
+  deeperThan,
   type InterfaceIPAMConfig,
   namespaceAnnotations,
   type OwnerReference,
@@ -65,20 +66,77 @@ function isStringMap(v: unknown): v is Record<string, string> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 }
 
-/** Checks the few fields read here; anything else in the Pod is left to the API server. */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+function requirementsProblem(v: unknown, at: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) return `${at} must be a list`;
+  for (const [i, r] of v.entries()) {
+    if (!isObject(r) || typeof r.key !== 'string' || typeof r.operator !== 'string' || (r.values !== undefined && !isStrings(r.values))) {
+      return `${at}[${i}] must be {key, operator, values: [strings]}`;
+    }
+  }
+  return undefined;
+}
+
+/** The required node affinity is read (to pin a node) and rewritten (to add ours): its shape must be right. */
+function affinityProblem(affinity: unknown): string | undefined {
+  if (affinity === undefined) return undefined;
+  if (!isObject(affinity)) return 'spec.affinity must be an object';
+  const nodeAffinity = affinity.nodeAffinity;
+  if (nodeAffinity === undefined) return undefined;
+  if (!isObject(nodeAffinity)) return 'spec.affinity.nodeAffinity must be an object';
+  const required = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+  if (required === undefined) return undefined;
+  const at = 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms';
+  if (!isObject(required) || !Array.isArray(required.nodeSelectorTerms)) return `${at} must be a list`;
+  for (const [i, term] of required.nodeSelectorTerms.entries()) {
+    if (!isObject(term)) return `${at}[${i}] must be an object`;
+    const problem =
+      requirementsProblem(term.matchExpressions, `${at}[${i}].matchExpressions`) ??
+      requirementsProblem(term.matchFields, `${at}[${i}].matchFields`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function ownerProblem(refs: unknown): string | undefined {
+  if (refs === undefined) return undefined;
+  if (!Array.isArray(refs)) return 'metadata.ownerReferences must be a list';
+  for (const [i, r] of refs.entries()) {
+    if (!isObject(r) || typeof r.apiVersion !== 'string' || typeof r.kind !== 'string' || typeof r.name !== 'string') {
+      return `metadata.ownerReferences[${i}] must have string apiVersion, kind and name`;
+    }
+    if (r.controller !== undefined && typeof r.controller !== 'boolean')
+      return `metadata.ownerReferences[${i}].controller must be true or false`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the JSON types of every field read or rewritten here; anything else in the Pod is left to the API
+ * server, which has already decoded it into a typed Pod (so these only fail on requests built by hand).
+ */
 export function readPod(json: unknown): { ok: true; pod: PodObject } | { ok: false; reason: string } {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, reason: 'the request carries no Pod' };
-  const o = json as Record<string, unknown>;
-  const metadata = (o.metadata ?? {}) as Record<string, unknown>;
-  const spec = (o.spec ?? {}) as Record<string, unknown>;
-  if (typeof metadata !== 'object' || typeof spec !== 'object') return { ok: false, reason: 'the Pod has no metadata or spec object' };
+  if (!isObject(json)) return { ok: false, reason: 'the request carries no Pod' };
+  if (deeperThan(json, 64)) return { ok: false, reason: 'the Pod nests deeper than 64 levels' };
+  const metadata = json.metadata ?? {};
+  const spec = json.spec ?? {};
+  if (!isObject(metadata)) return { ok: false, reason: 'metadata must be an object' };
+  if (!isObject(spec)) return { ok: false, reason: 'spec must be an object' };
+  for (const key of ['name', 'generateName', 'namespace'] as const) {
+    if (metadata[key] !== undefined && typeof metadata[key] !== 'string') return { ok: false, reason: `metadata.${key} must be a string` };
+  }
   for (const key of ['labels', 'annotations'] as const) {
     if (metadata[key] !== undefined && !isStringMap(metadata[key]))
       return { ok: false, reason: `metadata.${key} must be a map of strings` };
   }
-  if (metadata.ownerReferences !== undefined && !Array.isArray(metadata.ownerReferences))
-    return { ok: false, reason: 'metadata.ownerReferences must be a list' };
+  const problem = ownerProblem(metadata.ownerReferences) ?? affinityProblem(spec.affinity);
+  if (problem) return { ok: false, reason: problem };
   if (spec.nodeName !== undefined && typeof spec.nodeName !== 'string') return { ok: false, reason: 'spec.nodeName must be a string' };
+  if (spec.hostNetwork !== undefined && typeof spec.hostNetwork !== 'boolean')
+    return { ok: false, reason: 'spec.hostNetwork must be true or false' };
   return { ok: true, pod: { metadata: metadata as PodObject['metadata'], spec: spec as PodObject['spec'] } };
 }
 

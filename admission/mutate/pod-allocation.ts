@@ -108,6 +108,8 @@ export async function allocatePod(
 ): Promise<{ ok: true; interfaces: InterfaceAllocation[] } | { ok: false; reason: string }> {
   const done: InterfaceAllocation[] = [];
   const rollback = () => releaseAllocations(done, ctx.key, reserver);
+  // Addresses this Pod already got, per pool: its next interface on the same pool must get another one.
+  const held = new Map<string, string[]>();
   for (const request of requests) {
     const allocation: InterfaceAllocation = { interface: request.interface, cleanGateway: request.cleanGateway, nodeRequirements: [] };
     done.push(allocation);
@@ -124,13 +126,19 @@ export async function allocatePod(
         const poolName = candidate.pool.metadata.name ?? '';
         let result: ReservationResult;
         try {
-          result = await reserver.reserve(poolName, { id: `${request.interface}/${family}`, family, key: ctx.key });
+          result = await reserver.reserve(poolName, {
+            id: `${request.interface}/${family}`,
+            family,
+            key: ctx.key,
+            skip: held.get(poolName) ?? [],
+          });
         } catch (err) {
           // The write failed (API server trouble, conflicts on every attempt): try the next pool like Spiderpool does.
           failures.push(err instanceof Error ? err.message : String(err));
           continue;
         }
         if ('ip' in result) {
+          held.set(poolName, [...(held.get(poolName) ?? []), result.ip]);
           allocation[family === 4 ? 'ipv4' : 'ipv6'] = { pool: candidate.pool, ip: result.ip, created: !result.idempotent };
           if (candidate.nodeRequirement) allocation.nodeRequirements.push(candidate.nodeRequirement);
           break;

@@ -2,10 +2,12 @@
 // reserve them in pool status, and write the results into the Pod's annotations
 // (plus the node affinity node-restricted pools need). A Pod that cannot get its
 // addresses is refused with the reason, and keeps nothing reserved.
+import { reservationToken } from '../../ipam/allocate/index.js';
 import { parseRoutesAnnotation, podAnnotations, type SpiderIPPool } from '../../ipam/model/index.js';
 import {
   mergeRequiredNodeAffinity,
   type NodeFacts,
+  nodeSatisfies,
   poolRequests,
   type SelectOptions,
   type SourceOptions,
@@ -33,7 +35,7 @@ export function mutatePod(deps: PodAdmissionDependencies): AdmissionHandler {
   return async (request, { log }): Promise<Decision> => {
     if (request.operation !== 'CREATE') return allowed();
     const read = readPod(request.object);
-    if (!read.ok) return denied(`pod: ${read.reason}`, { code: 400 });
+    if (!read.ok) return denied(`pod ${request.namespace ?? ''}/${request.name ?? ''}: ${read.reason}`, { code: 400 });
     const { pod } = read;
     if (pod.spec.hostNetwork === true) return allowed();
     const namespace = request.namespace ?? pod.metadata.namespace ?? '';
@@ -55,32 +57,48 @@ export function mutatePod(deps: PodAdmissionDependencies): AdmissionHandler {
 
     // A StatefulSet Pod has its final name already: keyed by it, it finds its address again in its next life.
     const statefulSetPod = facts.facts.topController.kind === 'StatefulSet' && name !== '';
-    const key: ReservationKey = statefulSetPod ? { pod: `${namespace}/${name}` } : { token: request.uid, pod: `${namespace}/${name}` };
+    const token = reservationToken(request.uid);
+    const key: ReservationKey = statefulSetPod ? { pod: `${namespace}/${name}` } : { token, pod: `${namespace}/${name}` };
     const reserver = request.dryRun ? deps.planner() : deps.reserver;
-    const allocation = await allocatePod(
-      requests.requests,
-      { facts: facts.facts, pools, nodes: deps.nodes(), select: deps.select, key },
-      reserver,
-    );
+    const nodes = deps.nodes();
+    const allocation = await allocatePod(requests.requests, { facts: facts.facts, pools, nodes, select: deps.select, key }, reserver);
     if (!allocation.ok) {
       log.info({ reason: allocation.reason }, 'pod refused: no addresses');
       return refuse(allocation.reason);
     }
-    const requirements = allocation.interfaces.flatMap((a) => a.nodeRequirements);
-    const affinity = requirements.length > 0 ? mergeRequiredNodeAffinity(pod.spec.affinity, requirements) : undefined;
-    if (affinity && !affinity.ok) {
+    // From here on addresses are held: whatever goes wrong gives them back before answering.
+    try {
+      const requirements = allocation.interfaces.flatMap((a) => a.nodeRequirements);
+      const affinity = requirements.length > 0 ? mergeRequiredNodeAffinity(pod.spec.affinity, requirements) : undefined;
+      if (affinity && !affinity.ok) {
+        await releaseAllocations(allocation.interfaces, key, reserver);
+        return refuse(`the pools chosen cannot all be used on one node: ${affinity.reason}`);
+      }
+      // Pools are chosen per interface and family; together their node restrictions may leave no node at all.
+      if (affinity?.affinity && !nodes.some((node) => nodeSatisfies(affinity.affinity, node))) {
+        await releaseAllocations(allocation.interfaces, key, reserver);
+        const chosen = allocation.interfaces.flatMap((a) => [a.ipv4, a.ipv6]).flatMap((f) => (f ? [f.pool.metadata.name] : []));
+        return refuse(`no node satisfies both the Pod's node affinity and the nodes of its pools (${chosen.join(', ')})`);
+      }
+      const results = allocation.interfaces.map((a) => assignedResult(a, 'token' in key ? key.token : '', routes.value));
+      const decision = patched(request.object ?? {}, mutatedPod(request.object ?? {}, results, affinity?.affinity));
+      log.info(
+        {
+          addresses: results.map((r) => ({
+            interface: r.interface,
+            ipv4: r.ipv4,
+            ipv6: r.ipv6,
+            ipv4pool: r.ipv4pool,
+            ipv6pool: r.ipv6pool,
+          })),
+          dryRun: request.dryRun === true,
+        },
+        'addresses assigned',
+      );
+      return decision;
+    } catch (err) {
       await releaseAllocations(allocation.interfaces, key, reserver);
-      return refuse(`the pools chosen cannot all be used on one node: ${affinity.reason}`);
+      throw err;
     }
-    const token = 'token' in key ? key.token : '';
-    const results = allocation.interfaces.map((a) => assignedResult(a, token, routes.value));
-    log.info(
-      {
-        addresses: results.map((r) => ({ interface: r.interface, ipv4: r.ipv4, ipv6: r.ipv6, ipv4pool: r.ipv4pool, ipv6pool: r.ipv6pool })),
-        dryRun: request.dryRun === true,
-      },
-      'addresses assigned',
-    );
-    return patched(request.object ?? {}, mutatedPod(request.object ?? {}, results, affinity?.affinity));
   };
 }

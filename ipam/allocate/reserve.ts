@@ -22,6 +22,11 @@ export interface ReservationRequest {
   key: ReservationKey;
   /** When the Pod's UID is already known, the record is made bound and the UID is also an idempotency key. */
   podUid?: string;
+  /**
+   * Addresses of this key already handed to the Pod's other interfaces in earlier calls: never taken over again.
+   * (One admission reserves interface by interface; both records carry the same key.)
+   */
+  skip?: readonly string[];
 }
 
 export type ReservationResult = { ip: string; idempotent: boolean } | { error: AllocationError };
@@ -91,7 +96,8 @@ class RecordIndex {
     const { key } = request;
     const byUid = request.podUid ? (this.lists.get('podUid')?.get(request.podUid) ?? []) : [];
     const byKey = ('token' in key ? this.lists.get('token')?.get(key.token) : this.lists.get('pod')?.get(key.pod)) ?? [];
-    const mine = [...new Set([...byUid, ...byKey])].filter((ip) => !this.claimed.has(ip));
+    const skip = new Set(request.skip ?? []);
+    const mine = [...new Set([...byUid, ...byKey])].filter((ip) => !this.claimed.has(ip) && !skip.has(ip));
     const taken = mine.sort(compareIPs).slice(0, count);
     for (const ip of taken) this.claimed.add(ip);
     return taken;

@@ -3,7 +3,7 @@ export { multusAnnotations, multusInterfaces, parseDefaultNetworkAnnotation, par
 export * from './names.js';
 export type { AttachmentIPAM } from './network-attachment.js';
 export { ourIPAMTypes, readAttachmentIPAM } from './network-attachment.js';
-export { maxDepth, type ParsedResource, parseIPPool, parseReservedIP, parseSubnet, type ShapeError } from './parse.js';
+export { deeperThan, maxDepth, type ParsedResource, parseIPPool, parseReservedIP, parseSubnet, type ShapeError } from './parse.js';
 export type { FamilySwitches, InterfaceIPAMConfig, PodFacts, PodInterface, PoolRequest, PoolSource, TopController } from './pod.js';
 export type { CustomRoute, IPPoolIPNumber, IPPoolsAnnotation, IPPoolsItem, PoolNames, SubnetItem } from './pod-annotations.js';
 export {

@@ -18,7 +18,7 @@ const absent = (v: unknown) => v === undefined || v === null;
 /** Deeper than this is not an object a person wrote; refusing it also keeps recursion in bounds. */
 export const maxDepth = 64;
 
-function deeperThan(value: unknown, limit: number): boolean {
+export function deeperThan(value: unknown, limit: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop() as [unknown, number];

@@ -26,7 +26,7 @@ export interface PoolValidationContext {
 
 /** An automatic pool is one that carries ipam.spidernet.io/owner-application-name (Spiderpool's definition, §2.8). */
 export function isAutoPool(pool: SpiderIPPool): boolean {
-  return (pool.metadata.labels ?? {})[labels.ownerApplicationName] !== undefined;
+  return pool.metadata.labels?.[labels.ownerApplicationName] !== undefined;
 }
 
 export function controllerSubnetName(pool: SpiderIPPool): string | undefined {

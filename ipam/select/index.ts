@@ -4,7 +4,7 @@ export type { Exclusion, FilterContext, NodeFacts, PoolFilter, SelectOptions } f
 export { exclusionReason, filterPools, isAutoPoolForSelection, poolFamily, poolFilters } from './filters.js';
 export { formatSelector, matchesSelector } from './label-selector-match.js';
 export type { Affinity, MergeResult, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm } from './node-affinity.js';
-export { mergeRequiredNodeAffinity, nodeRequirementOf, pinnedNodeName } from './node-affinity.js';
+export { mergeRequiredNodeAffinity, nodeRequirementOf, nodeSatisfies, pinnedNodeName } from './node-affinity.js';
 export { comparePoolSpecificity, orderPools, specificity } from './order.js';
 export type { PoolRequests, SourceOptions } from './sources.js';
 export { noPoolSelectionRule, poolRequests } from './sources.js';

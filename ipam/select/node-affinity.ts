@@ -181,3 +181,41 @@ export function pinnedNodeName(podSpec: { nodeName?: string; affinity?: Affinity
   }
   return pinned;
 }
+
+function requirementHolds(r: NodeSelectorRequirement, value: string | undefined): boolean {
+  const values = r.values ?? [];
+  switch (r.operator) {
+    case 'In':
+      return value !== undefined && values.includes(value);
+    case 'NotIn':
+      return value === undefined || !values.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+    case 'Lt': {
+      const n = Number(value);
+      const bound = Number(values[0]);
+      if (value === undefined || !Number.isInteger(n) || !Number.isInteger(bound)) return false;
+      return r.operator === 'Gt' ? n > bound : n < bound;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Kubernetes semantics: terms are ORed, requirements in a term ANDed, an empty term matches no node. */
+export function nodeSatisfies(affinity: Affinity | undefined, node: { name: string; labels: Record<string, string> }): boolean {
+  const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!terms) return true;
+  return terms.some((t) => {
+    const expressions = t.matchExpressions ?? [];
+    const fields = t.matchFields ?? [];
+    if (expressions.length === 0 && fields.length === 0) return false;
+    return (
+      expressions.every((r) => requirementHolds(r, node.labels[r.key])) &&
+      fields.every((r) => requirementHolds(r, r.key === 'metadata.name' ? node.name : undefined))
+    );
+  });
+}
