@@ -38,6 +38,8 @@ export interface AllocationContext {
   nodes: readonly NodeFacts[];
   select: SelectOptions;
   key: ReservationKey;
+  /** Addresses the Pod's result annotations already name, per interface and family (webhook re-invocation). */
+  previous?: ReadonlyMap<string, { ipv4?: string; ipv6?: string }>;
 }
 
 /** The automatic pool of the Pod's workload for this interface and family, made by the scaler from the subnet. */
@@ -126,11 +128,13 @@ export async function allocatePod(
         const poolName = candidate.pool.metadata.name ?? '';
         let result: ReservationResult;
         try {
+          const prefer = ctx.previous?.get(request.interface)?.[family === 4 ? 'ipv4' : 'ipv6'];
           result = await reserver.reserve(poolName, {
             id: `${request.interface}/${family}`,
             family,
             key: ctx.key,
             skip: held.get(poolName) ?? [],
+            ...(prefer ? { prefer } : {}),
           });
         } catch (err) {
           // The write failed (API server trouble, conflicts on every attempt): try the next pool like Spiderpool does.

@@ -3,7 +3,13 @@
 // (plus the node affinity node-restricted pools need). A Pod that cannot get its
 // addresses is refused with the reason, and keeps nothing reserved.
 import { reservationToken } from '../../ipam/allocate/index.js';
-import { parseRoutesAnnotation, podAnnotations, type SpiderIPPool } from '../../ipam/model/index.js';
+import {
+  assignedAnnotationKey,
+  parseAssignedResult,
+  parseRoutesAnnotation,
+  podAnnotations,
+  type SpiderIPPool,
+} from '../../ipam/model/index.js';
 import {
   mergeRequiredNodeAffinity,
   type NodeFacts,
@@ -29,6 +35,28 @@ export interface PodAdmissionDependencies {
   podFacts: PodFactsOptions;
   select: SelectOptions;
   sources: SourceOptions;
+}
+
+/**
+ * What the Pod's result annotations already say, per interface: on a re-invocation they are our own answer, and
+ * each interface should get the same address again. A user cannot use this to take an address: it is only
+ * preferred among records that already carry this request's key.
+ */
+function previousAddresses(
+  annotations: Record<string, string>,
+  interfaces: readonly string[],
+): Map<string, { ipv4?: string; ipv6?: string }> {
+  const out = new Map<string, { ipv4?: string; ipv6?: string }>();
+  for (const name of interfaces) {
+    const text = annotations[assignedAnnotationKey(name)];
+    const parsed = text === undefined ? undefined : parseAssignedResult(text, name);
+    if (!parsed?.ok) continue;
+    const bare = (cidr: string) => (cidr ? cidr.split('/')[0] : undefined);
+    const v4 = bare(parsed.value.ipv4);
+    const v6 = bare(parsed.value.ipv6);
+    out.set(name, { ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}) });
+  }
+  return out;
 }
 
 export function mutatePod(deps: PodAdmissionDependencies): AdmissionHandler {
@@ -61,7 +89,15 @@ export function mutatePod(deps: PodAdmissionDependencies): AdmissionHandler {
     const key: ReservationKey = statefulSetPod ? { pod: `${namespace}/${name}` } : { token, pod: `${namespace}/${name}` };
     const reserver = request.dryRun ? deps.planner() : deps.reserver;
     const nodes = deps.nodes();
-    const allocation = await allocatePod(requests.requests, { facts: facts.facts, pools, nodes, select: deps.select, key }, reserver);
+    const previous = previousAddresses(
+      facts.facts.annotations,
+      facts.facts.interfaces.map((i) => i.name),
+    );
+    const allocation = await allocatePod(
+      requests.requests,
+      { facts: facts.facts, pools, nodes, select: deps.select, key, previous },
+      reserver,
+    );
     if (!allocation.ok) {
       log.info({ reason: allocation.reason }, 'pod refused: no addresses');
       return refuse(allocation.reason);

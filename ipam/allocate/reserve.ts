@@ -27,6 +27,11 @@ export interface ReservationRequest {
    * (One admission reserves interface by interface; both records carry the same key.)
    */
   skip?: readonly string[];
+  /**
+   * The address the Pod's own result annotation names for this interface (set by an earlier invocation of the
+   * webhook for the same request): taken first when the key holds it, so a re-invocation answers the same.
+   */
+  prefer?: string;
 }
 
 export type ReservationResult = { ip: string; idempotent: boolean } | { error: AllocationError };
@@ -97,8 +102,10 @@ class RecordIndex {
     const byUid = request.podUid ? (this.lists.get('podUid')?.get(request.podUid) ?? []) : [];
     const byKey = ('token' in key ? this.lists.get('token')?.get(key.token) : this.lists.get('pod')?.get(key.pod)) ?? [];
     const skip = new Set(request.skip ?? []);
-    const mine = [...new Set([...byUid, ...byKey])].filter((ip) => !this.claimed.has(ip) && !skip.has(ip));
-    const taken = mine.sort(compareIPs).slice(0, count);
+    const mine = [...new Set([...byUid, ...byKey])].filter((ip) => !this.claimed.has(ip) && !skip.has(ip)).sort(compareIPs);
+    const preferred = request.prefer !== undefined ? mine.indexOf(request.prefer) : -1;
+    if (preferred > 0) mine.unshift(...mine.splice(preferred, 1));
+    const taken = mine.slice(0, count);
     for (const ip of taken) this.claimed.add(ip);
     return taken;
   }

@@ -78,14 +78,16 @@ describe('the Pod webhook under random and mutated Pods', () => {
   }, 120_000);
 });
 
-describe('known defects found by the fuzzer, not fixed yet', () => {
-  // Each example must still break the property it was found by; a fix makes this fail, and the entry moves to the
-  // fixed examples below.
-  it.fails.each(knownDefects.map((defect) => ({ id: defect.id, defect })))('$id (expected to fail until fixed)', async ({ defect }) => {
-    const outcome = await target.run(defect.example);
-    expect(sequenceProblems(outcome).filter((p) => defect.matches(p, outcome))).toEqual([]);
+// Each known defect's example must still break the property it was found by; a fix makes this fail, and the entry
+// moves to the fixed examples below.
+if (knownDefects.length > 0) {
+  describe('known defects found by the fuzzer, not fixed yet', () => {
+    it.fails.each(knownDefects.map((defect) => ({ id: defect.id, defect })))('$id (expected to fail until fixed)', async ({ defect }) => {
+      const outcome = await target.run(defect.example);
+      expect(sequenceProblems(outcome).filter((p) => defect.matches(p, outcome))).toEqual([]);
+    });
   });
-});
+}
 
 describe('defects the fuzzer found, fixed', () => {
   // Their minimal examples stay as regressions: each must now break no property.
