@@ -19,11 +19,19 @@ function kubectl(cluster: RunningCluster, args: string[], input?: string): strin
   return res.stdout;
 }
 
-/** CRDs and the namespace, applied server-side (idempotent). */
+/** Our CRDs, Multus' NAD CRD and our namespace, applied server-side (idempotent). */
 export function installResources(config: ClusterConfig, cluster: RunningCluster): void {
   kubectl(cluster, ['apply', '--server-side', '--force-conflicts', '-f', `${config.repoRoot}/deploy/crds/`]);
   kubectl(cluster, ['wait', '--for=condition=Established', '--timeout=60s', '-f', `${config.repoRoot}/deploy/crds/`]);
   kubectl(cluster, ['apply', '--server-side', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${systemNamespace}\n`);
+  // Multus' NetworkAttachmentDefinition CRD, so multi-NIC manifests apply on the local cluster (there is no Multus
+  // here to act on them; admission reads them to find the interfaces that use our IPAM).
+  kubectl(cluster, [
+    'apply',
+    '--server-side',
+    '-f',
+    `${config.repoRoot}/tests/fixtures/crds/k8s.cni.cncf.io_network-attachment-definitions.yaml`,
+  ]);
 }
 
 /** The arguments `admission-ipam serve` runs with on the local control plane. */
