@@ -95,3 +95,47 @@ describe('addresses never handed out, and pool affinity', () => {
     expect(Object.keys(JSON.parse(records))).toEqual(['172.24.2.10']);
   });
 });
+
+describe('DaemonSet Pods, whose node is known at admission', () => {
+  it('get addresses on the nodes of a node-restricted pool and are refused elsewhere, with the reason in the events', async () => {
+    const namespace = await createTestNamespace(core, 'daemon');
+    const pool = `rules-ds-${suffix}`;
+    cleanup.push(`sp/${pool}`);
+    expect(
+      apply(
+        `apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata: {name: ${pool}}\nspec: {subnet: 172.24.4.0/24, ips: ["172.24.4.10-172.24.4.19"], nodeName: [kwok-node-0]}\n`,
+      ).status,
+    ).toBe(0);
+    const ds = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: ${namespace}}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata:
+      labels: {app: agent}
+      annotations: {ipam.spidernet.io/ippool: '{"ipv4":["${pool}"]}'}
+    spec: {containers: [{name: a, image: x}]}
+`;
+    expect(apply(ds).status).toBe(0);
+    const running = await pollUntil('the DaemonSet Pod on kwok-node-0 to run', 60_000, async () => {
+      const pods = (await core.listNamespacedPod({ namespace })).items;
+      const ok = pods.filter((p) => p.status?.phase === 'Running');
+      return ok.length >= 1 ? { done: true, value: ok } : { done: false, seen: `${pods.length} pods` };
+    });
+    expect(running.map((p) => p.spec?.nodeName)).toEqual(['kwok-node-0']);
+    expect(await ipv4Of(namespace, running[0]?.metadata?.name ?? '')).toBe('172.24.4.10/24');
+    const refusal = await pollUntil('a FailedCreate event for the other nodes', 60_000, async () => {
+      const events = (await core.listNamespacedEvent({ namespace })).items.filter((e) => e.reason === 'FailedCreate');
+      const message = events.map((e) => e.message ?? '').find((m) => m.includes('filtered out'));
+      return message
+        ? { done: true, value: message }
+        : { done: false, seen: events.map((e) => e.message).join(' | ') || 'no FailedCreate event' };
+    });
+    expect(refusal).toMatch(new RegExp(`eth0 IPv4: no IPPool available, all IPv4 IPPools \\[${pool}\\] of eth0 filtered out`));
+    const records = kubectl(['get', `sp/${pool}`, '-o', 'jsonpath={.status.allocatedIPs}']).stdout;
+    expect(Object.keys(JSON.parse(records))).toEqual(['172.24.4.10']);
+    // The DaemonSet controller would go on retrying the refused Pods: remove it.
+    await core.deleteNamespace({ name: namespace });
+  });
+});
