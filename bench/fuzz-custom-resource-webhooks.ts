@@ -946,7 +946,8 @@ export interface FuzzTarget {
   close(): Promise<void>;
 }
 
-function ownFrames(stack: string | undefined, max = 3): string[] {
+/** The first stack frames inside this repository (not node_modules), for crash reports of both fuzzers. */
+export function ownFrames(stack: string | undefined, max = 3): string[] {
   const frames: string[] = [];
   for (const line of (stack ?? '').split('\n').slice(1)) {
     const m = /at (?:(.*?) \()?(?:file:\/\/)?([^()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());

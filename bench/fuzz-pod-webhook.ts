@@ -63,6 +63,7 @@ import {
   endpoints,
   type FuzzCase,
   type Mutation,
+  ownFrames,
   type Problem,
   shorten,
   signatureOf,
@@ -1153,17 +1154,6 @@ export interface PodFuzzTarget {
   base: string;
   run(sequence: PodSequence): Promise<SequenceOutcome>;
   close(): Promise<void>;
-}
-
-function ownFrames(stack: string | undefined, max = 3): string[] {
-  const frames: string[] = [];
-  for (const line of (stack ?? '').split('\n').slice(1)) {
-    const m = /at (?:(.*?) \()?(?:file:\/\/)?([^()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
-    if (!m?.[2]?.startsWith(repoRoot) || m[2].includes('node_modules')) continue;
-    frames.push(`${m[2].slice(repoRoot.length + 1)}:${m[3]}:${m[4]}${m[1] ? ` (${m[1]})` : ''}`);
-    if (frames.length === max) break;
-  }
-  return frames;
 }
 
 /** Starts the app with the real Pod handler over an in-memory cluster; sequences run one at a time. */
