@@ -1116,20 +1116,21 @@ export function describeFailure(outcome: Outcome): string {
 // ---------------------------------------------------------------------------------------------
 // The command
 
-interface Options {
+export interface FuzzOptions {
   count: number;
   seed: number;
   shrinkSeconds: number;
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { count: 10_000, seed: 20260110, shrinkSeconds: 60 };
+/** `--count N --seed S --shrink-seconds T`, shared by the fuzzers; `script` names the caller in the usage line. */
+export function parseFuzzOptions(argv: readonly string[], script: string): FuzzOptions {
+  const options: FuzzOptions = { count: 10_000, seed: 20260110, shrinkSeconds: 60 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = Number(argv[i + 1]);
     const key = flag === '--count' ? 'count' : flag === '--seed' ? 'seed' : flag === '--shrink-seconds' ? 'shrinkSeconds' : undefined;
     if (key === undefined || !Number.isInteger(value) || value < 0) {
-      throw new Error(`usage: tsx bench/fuzz-custom-resource-webhooks.ts [--count N] [--seed S] [--shrink-seconds T] (got "${flag}")`);
+      throw new Error(`usage: tsx ${script} [--count N] [--seed S] [--shrink-seconds T] (got "${flag}")`);
     }
     options[key] = value;
     i++;
@@ -1160,7 +1161,7 @@ interface Failure {
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseFuzzOptions(process.argv.slice(2), 'bench/fuzz-custom-resource-webhooks.ts');
   const target = await startFuzzTarget();
   const rows = new Map<string, Row>();
   const denials = new Map<string, number>();

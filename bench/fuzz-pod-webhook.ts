@@ -65,6 +65,7 @@ import {
   type Mutation,
   ownFrames,
   type Problem,
+  parseFuzzOptions,
   shorten,
   signatureOf,
 } from './fuzz-custom-resource-webhooks.js';
@@ -1470,27 +1471,6 @@ export function describeSequenceFailure(outcome: SequenceOutcome): string {
 // ---------------------------------------------------------------------------------------------
 // The command
 
-interface Options {
-  count: number;
-  seed: number;
-  shrinkSeconds: number;
-}
-
-function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { count: 10_000, seed: 20260110, shrinkSeconds: 60 };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = Number(argv[i + 1]);
-    const key = flag === '--count' ? 'count' : flag === '--seed' ? 'seed' : flag === '--shrink-seconds' ? 'shrinkSeconds' : undefined;
-    if (key === undefined || !Number.isInteger(value) || value < 0) {
-      throw new Error(`usage: tsx bench/fuzz-pod-webhook.ts [--count N] [--seed S] [--shrink-seconds T] (got "${flag}")`);
-    }
-    options[key] = value;
-    i++;
-  }
-  return options;
-}
-
 interface Failure {
   signature: string;
   count: number;
@@ -1513,7 +1493,7 @@ const reasonOf = (message: string) =>
     .slice(0, 110);
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseFuzzOptions(process.argv.slice(2), 'bench/fuzz-pod-webhook.ts');
   const target = await startPodFuzzTarget();
   console.log(`fuzz-pod-webhook: ${options.count} Pod CREATE reviews, seed ${options.seed}, at ${target.base}${podPath}`);
   const outcomes = new Map<string, number>();
