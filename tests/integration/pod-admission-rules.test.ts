@@ -106,18 +106,23 @@ describe('DaemonSet Pods, whose node is known at admission', () => {
         `apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata: {name: ${pool}}\nspec: {subnet: 172.24.4.0/24, ips: ["172.24.4.10-172.24.4.19"], nodeName: [kwok-node-0]}\n`,
       ).status,
     ).toBe(0);
-    const ds = `apiVersion: apps/v1
+    // One DaemonSet per node: the DaemonSet controller creates Pods in slow-start batches and backs off after a
+    // refused create, so one DaemonSet over all nodes may wait minutes before it tries the node that would succeed.
+    const daemonSet = (name: string, node: string) => `apiVersion: apps/v1
 kind: DaemonSet
-metadata: {name: agent, namespace: ${namespace}}
+metadata: {name: ${name}, namespace: ${namespace}}
 spec:
-  selector: {matchLabels: {app: agent}}
+  selector: {matchLabels: {app: ${name}}}
   template:
     metadata:
-      labels: {app: agent}
+      labels: {app: ${name}}
       annotations: {ipam.spidernet.io/ippool: '{"ipv4":["${pool}"]}'}
-    spec: {containers: [{name: a, image: x}]}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: ${node}}
+      containers: [{name: a, image: x}]
 `;
-    expect(apply(ds).status).toBe(0);
+    expect(apply(daemonSet('agent-here', 'kwok-node-0')).status).toBe(0);
+    expect(apply(daemonSet('agent-away', 'kwok-node-1')).status).toBe(0);
     const running = await pollUntil('the DaemonSet Pod on kwok-node-0 to run', 60_000, async () => {
       const pods = (await core.listNamespacedPod({ namespace })).items;
       const ok = pods.filter((p) => p.status?.phase === 'Running');
