@@ -92,3 +92,19 @@ export function createPoolWriteMetrics(register: Registry = registry): PoolWrite
     }),
   };
 }
+
+export interface ReleaseMetrics {
+  /** `admission_ipam_pool_records_settled_total{reason}`: records released (by reason) or bound (`bound`). */
+  records: Counter<'reason'>;
+}
+
+export function createReleaseMetrics(register: Registry = registry): ReleaseMetrics {
+  return {
+    records: new Counter({
+      name: `${METRIC_PREFIX}pool_records_settled_total`,
+      help: 'Pool records the releaser changed: released, by reason (pod-gone, pod-finished, expired, ...), or bound to their Pod (bound).',
+      labelNames: ['reason'],
+      registers: [register],
+    }),
+  };
+}

@@ -31,6 +31,10 @@ export interface ServeOptions {
   primaryNetwork: 'ours' | 'annotated' | 'other';
   multusNamespace: string;
   multusClusterNetwork?: string;
+  /** How long a reservation made at admission waits for its Pod to appear before its address is released. */
+  pendingReservationTTLSeconds: number;
+  /** Period of the releaser's full scan of every pool. */
+  gcIntervalSeconds: number;
 }
 
 export const serveUsage = `usage: admission-ipam serve [flags]
@@ -49,7 +53,10 @@ export const serveUsage = `usage: admission-ipam serve [flags]
                                  names pools/subnets) | other (default annotated)
   --multus-namespace NS          where a bare Multus default-network name lives (default kube-system)
   --multus-cluster-network NAD   Multus' clusterNetwork, "ns/name" (default: none)
-  --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)`;
+  --pending-reservation-ttl DUR  release a reservation whose Pod never appeared after DUR (default 60s)
+  --gc-interval DUR              full scan of every pool for addresses no Pod holds (default 10m)
+  --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)
+DUR is a number of seconds, or a number followed by s, m or h.`;
 
 function port(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -63,6 +70,19 @@ function bool(flag: string, raw: string | undefined, fallback: boolean): boolean
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   throw new Error(`--${flag}=${raw}: expected true or false`);
+}
+
+const durationUnits: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
+
+/** "90", "90s", "5m", "1h" as seconds; at least 1. */
+function duration(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const match = /^([0-9]+)(s|m|h)?$/.exec(raw);
+  const seconds = match ? Number(match[1]) * (durationUnits[match[2] ?? ''] ?? 1) : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1) {
+    throw new Error(`--${flag}=${raw}: expected a duration of at least 1 second, such as 60, 90s, 5m or 1h`);
+  }
+  return seconds;
 }
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -95,6 +115,8 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
       'enable-ipv6': str,
       'enable-spider-subnet': str,
       'validate-deletion': str,
+      'pending-reservation-ttl': str,
+      'gc-interval': str,
     },
   });
   const logLevel = values['log-level'] ?? 'info';
@@ -126,6 +148,8 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
     webhookConfigurationName: values['webhook-configuration-name'] ?? 'admission-ipam',
     webhookUrl: values['webhook-url'],
     logLevel: logLevel as LogLevel,
+    pendingReservationTTLSeconds: duration('pending-reservation-ttl', values['pending-reservation-ttl'], 60),
+    gcIntervalSeconds: duration('gc-interval', values['gc-interval'], 600),
     rules: {
       enableIPv4: bool('enable-ipv4', values['enable-ipv4'], defaultRulesConfig.enableIPv4),
       enableIPv6: bool('enable-ipv6', values['enable-ipv6'], defaultRulesConfig.enableIPv6),

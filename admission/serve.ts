@@ -7,13 +7,15 @@ import { ensureServingMaterial } from '../kube/certificate-secret.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { allCaches, type ClusterCaches, createClusterCaches, requiredCaches } from '../kube/cluster-caches.js';
 import { customResourceWriter } from '../kube/custom-resources.js';
+import { liveReservationTokens } from '../kube/pod-tokens.js';
 import { poolReservations } from '../kube/pool-reservations.js';
 import { applyWebhookConfigurations, injectCABundle } from '../kube/webhook-configurations.js';
+import { startReleaseController } from '../scaler/release-controller.js';
 import { startStatusController } from '../scaler/status-controller.js';
 import type { ClusterView } from './cluster-view.js';
 import { createHealthApp, startHealthServer } from './health.js';
 import type { Logger } from './log.js';
-import { createAdmissionMetrics, createPoolWriteMetrics, registry } from './metrics.js';
+import { createAdmissionMetrics, createPoolWriteMetrics, createReleaseMetrics, registry } from './metrics.js';
 import type { PodAdmissionDependencies } from './mutate/pod.js';
 import type { ServeOptions } from './options.js';
 import type { PodView } from './pod-facts.js';
@@ -36,9 +38,9 @@ function kubeConfigFor(path: string | undefined): KubeConfig {
 
 const renewalCheckMs = 60 * 60 * 1000;
 
-function podDependencies(kc: KubeConfig, caches: ClusterCaches, options: ServeOptions): PodAdmissionDependencies {
+function poolWrites(kc: KubeConfig, caches: ClusterCaches) {
   const writes = createPoolWriteMetrics(registry);
-  const reservations = poolReservations(kc, {
+  return poolReservations(kc, {
     pool: (name) => caches.pools.get(name),
     reservedIPs: () => caches.reservedIPs.list(),
     now: () => new Date(),
@@ -48,6 +50,13 @@ function podDependencies(kc: KubeConfig, caches: ClusterCaches, options: ServeOp
       writes.attempts.observe(attempts);
     },
   });
+}
+
+function podDependencies(
+  caches: ClusterCaches,
+  options: ServeOptions,
+  reservations: ReturnType<typeof poolReservations>,
+): PodAdmissionDependencies {
   const view: PodView = {
     namespace: (name) => caches.namespaces.get(name)?.metadata,
     networkAttachmentConfig: (key) => {
@@ -83,6 +92,20 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
     writer: customResourceWriter(kc),
     log: log.child({ controller: 'status' }),
   });
+  const reservations = poolWrites(kc, caches);
+  const releases = createReleaseMetrics(registry);
+  const releaseController = startReleaseController({
+    pods: caches.pods,
+    pools: caches.pools,
+    statefulSets: caches.statefulSets,
+    nodes: caches.nodes,
+    settle: reservations.settle,
+    liveTokens: (namespace) => liveReservationTokens(kc, namespace),
+    log: log.child({ controller: 'release' }),
+    pendingTTLSeconds: options.pendingReservationTTLSeconds,
+    fullScanIntervalMs: options.gcIntervalSeconds * 1000,
+    onChange: (reason, count) => releases.records.inc({ reason }, count),
+  });
   for (const cache of allCaches(caches)) cache.start();
   const view: ClusterView = {
     pools: () => caches.pools.list(),
@@ -115,7 +138,12 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
   if (first.changed) log.info({ secret: `${options.namespace}/${options.tlsSecret}`, reason: first.changed }, 'serving certificate issued');
   const metrics = createAdmissionMetrics(registry);
   const app = createWebhookApp({
-    routes: webhookRoutes({ view, config: options.rules, trustedUsers: options.trustedUsers, pods: podDependencies(kc, caches, options) }),
+    routes: webhookRoutes({
+      view,
+      config: options.rules,
+      trustedUsers: options.trustedUsers,
+      pods: podDependencies(caches, options, reservations),
+    }),
     log,
     metrics,
   });
@@ -177,6 +205,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
       clearInterval(timer);
       for (const w of watchers) w.close();
       statusController.stop();
+      releaseController.stop();
       await Promise.all(allCaches(caches).map((cache) => cache.stop()));
       await Promise.all([webhook.close(), health.close()]);
     },

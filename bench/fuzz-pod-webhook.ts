@@ -322,7 +322,9 @@ function plan(p: SpiderIPPool, operations: PoolOperation[]) {
 
 function asReservation(name: string, result: PoolOperationResult | undefined): ReservationResult {
   if (result === undefined) return { error: { code: 'bad-request', object: name, message: 'no result' } };
-  return 'released' in result ? { error: { code: 'bad-request', object: name, message: 'a release answered a reservation' } } : result;
+  return 'released' in result || 'settled' in result
+    ? { error: { code: 'bad-request', object: name, message: 'a release answered a reservation' } }
+    : result;
 }
 
 const notKnown = (name: string): ReservationResult => ({

@@ -10,6 +10,7 @@ import {
   type SpiderReservedIP,
   type SpiderSubnet,
 } from '../ipam/model/index.js';
+import { type PodObject, trimPod } from '../ipam/release/index.js';
 import { type KubeObject, ResourceCache } from './watch/index.js';
 
 type Named<T> = T & { metadata: { name: string } };
@@ -19,6 +20,7 @@ export interface NamespaceObject extends KubeObject {
 }
 export interface NodeObject extends KubeObject {
   metadata: { name: string; labels?: Record<string, string> };
+  status?: { conditions?: Array<{ type: string; status: string }> };
 }
 export interface NetworkAttachmentObject extends KubeObject {
   metadata: { name: string; namespace: string };
@@ -42,6 +44,8 @@ export interface ClusterCaches {
   replicaSets: ResourceCache<OwnedObject>;
   jobs: ResourceCache<OwnedObject>;
   statefulSets: ResourceCache<StatefulSetObject>;
+  /** Every Pod, trimmed to what the releaser reads (trimPod). */
+  pods: ResourceCache<PodObject>;
 }
 
 export const networkAttachmentsPath = '/apis/k8s.cni.cncf.io/v1/network-attachment-definitions';
@@ -59,6 +63,7 @@ export function createClusterCaches(kc: KubeConfig): ClusterCaches {
     replicaSets: new ResourceCache(kc, '/apis/apps/v1/replicasets'),
     jobs: new ResourceCache(kc, '/apis/batch/v1/jobs'),
     statefulSets: new ResourceCache(kc, '/apis/apps/v1/statefulsets'),
+    pods: new ResourceCache(kc, '/api/v1/pods', { transform: (pod) => trimPod(pod as PodObject) }),
   };
 }
 
@@ -73,6 +78,7 @@ export function requiredCaches(c: ClusterCaches): Array<[string, { isSynced(): b
     ['replicasets', c.replicaSets],
     ['jobs', c.jobs],
     ['statefulsets', c.statefulSets],
+    ['pods', c.pods],
   ];
 }
 

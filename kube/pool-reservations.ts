@@ -10,6 +10,7 @@ import {
   type ReservationRequest,
   type ReservationResult,
   reservedAddresses,
+  type SettleOperation,
 } from '../ipam/allocate/index.js';
 import { plurals, type SpiderIPPool, type SpiderReservedIP } from '../ipam/model/index.js';
 import { customResourceWriter } from './custom-resources.js';
@@ -36,10 +37,21 @@ function planner(deps: PoolReservationsDependencies) {
 }
 
 function asReservation(result: PoolOperationResult): ReservationResult {
-  return 'released' in result ? { error: { code: 'bad-request', object: '', message: 'a release answered a reservation' } } : result;
+  return 'released' in result || 'settled' in result
+    ? { error: { code: 'bad-request', object: '', message: 'a release answered a reservation' } }
+    : result;
 }
 
-export function poolReservations(kc: KubeConfig, deps: PoolReservationsDependencies): { reserver: PoolReserver; dryRun(): PoolReserver } {
+/** The releaser's way in: its changes share the batches (and the writes) of the reservations of this process. */
+export type PoolSettler = (
+  pool: string,
+  changes: SettleOperation['changes'],
+) => Promise<{ released: string[]; bound: string[]; skipped: string[] }>;
+
+export function poolReservations(
+  kc: KubeConfig,
+  deps: PoolReservationsDependencies,
+): { reserver: PoolReserver; dryRun(): PoolReserver; settle: PoolSettler } {
   const api = customResourceWriter(kc);
   const plan = planner(deps);
   const writer = new PoolStatusWriter<PoolOperation, PoolOperationResult>({
@@ -75,5 +87,11 @@ export function poolReservations(kc: KubeConfig, deps: PoolReservationsDependenc
       release: async () => undefined,
     };
   };
-  return { reserver, dryRun };
+  const settle: PoolSettler = async (pool, changes) => {
+    const result = await writer.submit(pool, { kind: 'settle', changes });
+    if ('error' in result) throw new Error(result.error.message);
+    if (!('settled' in result)) throw new Error(`pool "${pool}": a settle got another answer`);
+    return result.settled;
+  };
+  return { reserver, dryRun, settle };
 }

@@ -15,6 +15,7 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly delayed = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private running = 0;
   private stopped = false;
   private readonly base: number;
@@ -40,6 +41,22 @@ export class WorkQueue {
     this.pump();
   }
 
+  /** Queues the key after `delayMs`; of several delays asked for one key, the earliest wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    const wait = Math.max(0, delayMs);
+    const due = Date.now() + wait;
+    const earlier = this.delayed.get(key);
+    if (earlier && earlier.due <= due) return;
+    if (earlier) clearTimeout(earlier.timer);
+    const timer = setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, wait);
+    timer.unref();
+    this.delayed.set(key, { due, timer });
+  }
+
   get depth(): number {
     return this.pending.size;
   }
@@ -48,6 +65,8 @@ export class WorkQueue {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    for (const d of this.delayed.values()) clearTimeout(d.timer);
+    this.delayed.clear();
     this.pending.clear();
   }
 

@@ -1,12 +1,13 @@
-// npm start | up | down, and npm run cluster:up | cluster:down | cluster:status
+// npm start | up | down | restart, and npm run cluster:up | cluster:down | cluster:status
 import { clusterConfig } from './config.js';
 import { clusterDown, clusterStatus, clusterUp } from './lifecycle.js';
-import { systemDown, systemForeground, systemUp } from './system.js';
+import { serverDown, systemDown, systemForeground, systemUp } from './system.js';
 
 const usage = `usage: cli.ts COMMAND  (env: ADMISSION_IPAM_CLUSTER_DIR, ADMISSION_IPAM_CLUSTER_PORT_BASE, ADMISSION_IPAM_CLUSTER_NODES)
   start        cluster, CRDs and admission-ipam in the foreground (npm start)
   system-up    the same with admission-ipam in the background (npm run up)
   system-down  stop admission-ipam and the cluster (npm run down)
+  restart      a new admission-ipam process on the running cluster, after a code change (npm run restart)
   up | down | status   the bare cluster (npm run cluster:up|down|status)`;
 
 async function main(command: string | undefined): Promise<number> {
@@ -23,6 +24,13 @@ async function main(command: string | undefined): Promise<number> {
     case 'start':
       return systemForeground(config);
     case 'system-up': {
+      const system = await systemUp(config);
+      console.log(`export KUBECONFIG=${system.cluster.kubeconfig}`);
+      return 0;
+    }
+    case 'restart': {
+      // After a code change: the server runs the sources, so a new process is all it takes; the cluster stays.
+      await serverDown(config);
       const system = await systemUp(config);
       console.log(`export KUBECONFIG=${system.cluster.kubeconfig}`);
       return 0;

@@ -20,7 +20,13 @@ export {
   workloadReplicas,
 } from './auto-pool-size.js';
 export { compareIPs } from './ip-keys.js';
-export { type PoolOperation, type PoolOperationResult, planPoolOperations, type ReleaseOperation } from './operations.js';
+export {
+  type PoolOperation,
+  type PoolOperationResult,
+  planPoolOperations,
+  type ReleaseOperation,
+  type SettleOperation,
+} from './operations.js';
 export {
   allocatedAddresses,
   freeAddresses,

@@ -22,6 +22,7 @@ export class ResourceCache<T extends KubeObject> {
   private store = new Map<string, T>();
   private readonly listeners = new Set<CacheListener<T>>();
   private readonly settings: Settings;
+  private readonly trim: (object: T) => T;
   /** Where the next watch resumes: the last LIST's, then the last event's or bookmark's. */
   private resourceVersion: string | undefined;
   private running = false;
@@ -47,6 +48,7 @@ export class ResourceCache<T extends KubeObject> {
   ) {
     if (!path.startsWith('/')) throw new Error(`ResourceCache: path "${path}" must be an absolute API path such as /api/v1/pods`);
     this.settings = settingsOf(options);
+    this.trim = (options.transform as ((object: T) => T) | undefined) ?? ((object) => object);
     let resolve: () => void = () => {};
     let reject: (err: Error) => void = () => {};
     this.firstList = new Promise<void>((res, rej) => {
@@ -168,7 +170,7 @@ export class ResourceCache<T extends KubeObject> {
         signal: abort.signal,
       });
       if (!this.running) return false;
-      const fresh = storeOf(items);
+      const fresh = storeOf(items.map(this.trim));
       const changes = diffSnapshot(this.store, fresh);
       this.store = fresh;
       this.resourceVersion = resourceVersion;
@@ -242,7 +244,7 @@ export class ResourceCache<T extends KubeObject> {
           events += 1;
           this.resourceVersion = step.resourceVersion;
           if (step.kind === 'change') {
-            const change = applyWatchEvent(this.store, step.type, step.object);
+            const change = applyWatchEvent(this.store, step.type, this.trim(step.object));
             if (change) this.emit(change);
           }
         },

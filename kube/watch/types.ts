@@ -86,4 +86,10 @@ export interface ResourceCacheOptions {
    * client-go's reflector does, so a fleet of watches does not reconnect at once.
    */
   watchTimeoutSeconds?: number;
+  /**
+   * Trims each object before it is stored, e.g. a Pod to the few fields a controller reads: a cache of every Pod of
+   * a large cluster would otherwise hold megabytes of specs nobody looks at. It must keep `metadata.name`,
+   * `namespace` and `resourceVersion`, which the cache itself uses.
+   */
+  transform?: (object: KubeObject) => KubeObject;
 }
