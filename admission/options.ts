@@ -74,13 +74,16 @@ function bool(flag: string, raw: string | undefined, fallback: boolean): boolean
 
 const durationUnits: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
 
-/** "90", "90s", "5m", "1h" as seconds; at least 1. */
+// Timers of Node hold at most 2^31-1 ms (24.8 days); a week is more than any sensible period here.
+const maxDurationSeconds = 7 * 24 * 3600;
+
+/** "90", "90s", "5m", "1h" as seconds, from 1 to a week. */
 function duration(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const match = /^([0-9]+)(s|m|h)?$/.exec(raw);
   const seconds = match ? Number(match[1]) * (durationUnits[match[2] ?? ''] ?? 1) : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 1) {
-    throw new Error(`--${flag}=${raw}: expected a duration of at least 1 second, such as 60, 90s, 5m or 1h`);
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > maxDurationSeconds) {
+    throw new Error(`--${flag}=${raw}: expected a duration from 1 second to 7 days, such as 60, 90s, 5m or 1h`);
   }
   return seconds;
 }

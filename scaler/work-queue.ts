@@ -9,6 +9,8 @@ export interface WorkQueueOptions {
   onError?: (key: string, err: unknown, retryInMs: number) => void;
 }
 
+const maxTimerMs = 2 ** 31 - 1;
+
 export class WorkQueue {
   private readonly pending = new Set<string>();
   private readonly active = new Set<string>();
@@ -44,7 +46,8 @@ export class WorkQueue {
   /** Queues the key after `delayMs`; of several delays asked for one key, the earliest wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
-    const wait = Math.max(0, delayMs);
+    // Node fires a timer of more than 2^31-1 ms at once: wait the longest it can, the reconcile asks again if need be.
+    const wait = Math.min(Math.max(0, delayMs), maxTimerMs);
     const due = Date.now() + wait;
     const earlier = this.delayed.get(key);
     if (earlier && earlier.due <= due) return;

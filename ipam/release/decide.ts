@@ -82,11 +82,16 @@ function decideNamedRecord(pool: string, ip: string, record: PoolRecord, facts: 
   const pod = facts.podByKey(record.pod);
   if (pod && pod.uid !== '') {
     const same = record.podUid === pod.uid;
+    // A StatefulSet reservation not claimed by the Pod the cache shows: that may be the previous incarnation, with the
+    // new one on its way. The reservation waits out its grace period, as if no Pod were seen.
+    if (isPending(record) && (!pod.admitted || (!pod.unreadable && !claims(pod, pool, ip)))) return expiry(record, facts);
+    // A result annotation we cannot read may name this address: never release on the strength of it.
+    if (pod.unreadable && !claims(pod, pool, ip)) return same ? liveVerdict(pod, facts) : keep;
     // Records of Pods this IPAM did not admit (written by Spiderpool before a migration, say) are left alone while
     // their Pod lives: the absence of our annotation proves nothing about them.
     if (pod.admitted && !claims(pod, pool, ip)) return release(same ? 'not-claimed' : 'uid-mismatch');
     if (same) return liveVerdict(pod, facts);
-    if (!pod.admitted) return pod.statefulSet !== undefined && !isPending(record) ? keep : release('uid-mismatch');
+    if (!pod.admitted) return pod.statefulSet !== undefined ? keep : release('uid-mismatch');
     // Another incarnation that claims this address: a StatefulSet Pod re-created under its name, or the first
     // binding of a StatefulSet reservation. The record follows the new UID.
     if (pod.statefulSet === undefined && !isPending(record)) return release('uid-mismatch');

@@ -40,21 +40,26 @@ export interface PodView {
   statefulSet?: string;
   /** Whether this IPAM admitted the Pod: it carries at least one result annotation. */
   admitted: boolean;
+  /** A result annotation could not be read: what it names is unknown, so nothing is released for not being named. */
+  unreadable: boolean;
   claims: Claim[];
 }
 
 const assignedPrefix = podAnnotations.assignedPrefix;
 
-function claimsOf(annotations: Record<string, string>): { admitted: boolean; claims: Claim[] } {
+function claimsOf(annotations: Record<string, string>): { admitted: boolean; unreadable: boolean; claims: Claim[] } {
   let admitted = false;
+  let unreadable = false;
   const claims: Claim[] = [];
   for (const [key, value] of Object.entries(annotations)) {
     if (!key.startsWith(assignedPrefix)) continue;
     admitted = true;
     const parsed = parseAssignedResult(value, key.slice(assignedPrefix.length));
-    // An unreadable result claims nothing it can prove; the Pod still counts as admitted, so its records are not
-    // released as "not claimed" on the strength of a broken annotation alone (see decide.ts).
-    if (!parsed.ok) continue;
+    // An unreadable result proves no claim, and disproves none either (see decide.ts).
+    if (!parsed.ok) {
+      unreadable = true;
+      continue;
+    }
     const { ipv4, ipv6, ipv4pool, ipv6pool, token } = parsed.value;
     for (const [cidr, pool] of [
       [ipv4, ipv4pool],
@@ -65,7 +70,7 @@ function claimsOf(annotations: Record<string, string>): { admitted: boolean; cla
       if (ip !== undefined) claims.push({ pool, ip, token });
     }
   }
-  return { admitted, claims };
+  return { admitted, unreadable, claims };
 }
 
 function epochSecondsOf(timestamp: string | undefined): number | undefined {

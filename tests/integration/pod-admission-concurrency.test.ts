@@ -76,5 +76,15 @@ describe('concurrent Pod admission', () => {
       const out = kubectl(['get', `sp/${pool}`, '-o', 'jsonpath={.status.allocatedIPCount}/{.status.totalIPCount}']).stdout;
       return out === `${total}/${total}` ? { done: true, value: out } : { done: false, seen: out };
     });
+    // Once the Pods exist, no reservation stays pending: each is bound to its Pod's name and UID.
+    const uidOf = new Map(pods.map((p) => [`${namespace}/${p.metadata?.name}`, p.metadata?.uid]));
+    await pollUntil('every reservation bound to its Pod', 60_000, async () => {
+      const now = JSON.parse(kubectl(['get', `sp/${pool}`, '-o', 'jsonpath={.status.allocatedIPs}']).stdout) as Record<
+        string,
+        { pod: string; podUid: string; token?: string }
+      >;
+      const unbound = Object.values(now).filter((r) => r.token !== undefined || r.podUid === '' || uidOf.get(r.pod) !== r.podUid);
+      return unbound.length === 0 ? { done: true, value: true } : { done: false, seen: `${unbound.length} records not bound` };
+    });
   });
 });

@@ -40,7 +40,8 @@ const eth0 = (pod: V1Pod) => {
 };
 
 afterAll(() => {
-  // Nothing releases addresses of deleted Pods yet: clear the records so the pools can go.
+  // The Pods of these tests outlive the file (their namespaces stay for inspection): clear the records so the pools
+  // can go now.
   for (const pool of pools) {
     kubectl(['patch', `sp/${pool}`, '--subresource=status', '--type=merge', '-p', '{"status":{"allocatedIPs":null}}']);
     kubectl(['delete', `sp/${pool}`, '--ignore-not-found', '--wait=false']);
