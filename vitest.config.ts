@@ -25,6 +25,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          name: 'integration-serial',
+          // Tests that stop admission-ipam itself: they run alone, after every other integration test.
+          include: ['tests/integration-serial/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
+          globalSetup: ['tests/setup/cluster.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });
