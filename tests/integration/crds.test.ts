@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { clients, kubectl, pollUntil } from '../support/cluster.js';
+import { clients, createTestNamespace, createUnmanagedPod, kubectl, pollUntil } from '../support/cluster.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const { kc, custom } = clients();
+const { kc, custom, core } = clients();
 const apiextensions = kc.makeApiClient(ApiextensionsV1Api);
 
 const group = 'spiderpool.spidernet.io';
@@ -175,7 +175,11 @@ describe('Spiderpool CRDs', () => {
     expect((created.status as { allocatedIPCount?: number } | undefined)?.allocatedIPCount).not.toBe(7);
     expect(created.spec).toMatchObject({ default: false, disable: false }); // CRD defaults
     // Two records; the status controller derives the counts from them and from spec.ips.
-    const records = { [`${poolNet}.10`]: { pod: 'shop/a', podUid: 'u-a' }, [`${poolNet}.11`]: { pod: 'shop/b', podUid: 'u-b' } };
+    const shop = await createTestNamespace(core, 'shop');
+    const records = {
+      [`${poolNet}.10`]: await createUnmanagedPod(core, shop, 'a'),
+      [`${poolNet}.11`]: await createUnmanagedPod(core, shop, 'b'),
+    };
     await custom.patchClusterCustomObjectStatus({
       ...gvr.pool,
       name: poolName,

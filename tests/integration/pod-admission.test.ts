@@ -89,14 +89,20 @@ describe('Pod admission', () => {
         routes: [{ dst: '10.28.0.0/16', gw: '172.28.1.1' }],
         cleangateway: false,
       });
-    const stored = records(pool);
-    expect(Object.keys(stored).sort()).toEqual(['172.28.1.10', '172.28.1.11', '172.28.1.12']);
-    expect(new Set(Object.values(stored).map((r) => r.token)).size).toBe(3);
-    expect(results.map((r) => r.token).sort()).toEqual(
-      Object.values(stored)
-        .map((r) => r.token ?? '')
-        .sort(),
+    // One admission request per Pod, so one token each; once the Pods exist each record is bound to its Pod.
+    expect(new Set(results.map((r) => r.token)).size).toBe(3);
+    const owner = new Map(
+      running.map((p) => [eth0(p).ipv4.split('/')[0], { pod: `${namespace}/${p.metadata?.name}`, podUid: p.metadata?.uid }]),
     );
+    await pollUntil('the records bound to the 3 Pods', 30_000, async () => {
+      const stored = records(pool);
+      const bound =
+        Object.keys(stored).sort().join() === '172.28.1.10,172.28.1.11,172.28.1.12' &&
+        Object.entries(stored).every(
+          ([ip, r]) => r.pod === owner.get(ip)?.pod && r.podUid === owner.get(ip)?.podUid && r.token === undefined,
+        );
+      return bound ? { done: true, value: stored } : { done: false, seen: JSON.stringify(stored) };
+    });
   });
 
   it('falls back to the next pool, refuses when all are used out, and then reserves nothing', async () => {

@@ -40,3 +40,19 @@ export function selector(labels: Record<string, string>): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }
+
+/**
+ * A Pod admission-ipam leaves alone (it carries the opt-out label). A pool record bound to its name and UID stands for
+ * an address another IPAM handed out: the releaser keeps such a record while the Pod lives, so tests can hold
+ * addresses without going through admission.
+ */
+export async function createUnmanagedPod(core: CoreV1Api, namespace: string, name: string): Promise<{ pod: string; podUid: string }> {
+  const created = await core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name, labels: { 'admission-ipam.spidernet.io/ignore': 'true' } },
+      spec: { containers: [{ name: 'a', image: 'x' }] },
+    },
+  });
+  return { pod: `${namespace}/${name}`, podUid: created.metadata?.uid ?? '' };
+}
