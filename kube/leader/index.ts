@@ -1,6 +1,14 @@
 // Leader election on a coordination.k8s.io/v1 Lease: only the holder runs the controllers.
 
 export {
+  defaultIdentity,
+  type ElectionLog,
+  type LeaderElectionOptions,
+  type LeaderElector,
+  startLeaderElection,
+} from './leader-elector.js';
+export { type LeaseClient, leaseClient } from './lease-client.js';
+export {
   decideLease,
   type ElectionTime,
   type LeaseDecision,
