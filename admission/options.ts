@@ -2,7 +2,16 @@
 // install works with, and errors that say which flag and why.
 import { parseArgs } from 'node:util';
 import { defaultRulesConfig, type RulesConfig } from '../ipam/rules/index.js';
+import { defaultLeaderElectionSettings, type LeaderElectionSettings, leaderElectionSettings } from '../kube/leader/index.js';
 import type { LogLevel } from './log.js';
+
+/** Only the holder of the Lease runs the controllers; every replica serves the webhooks either way. */
+export interface LeaderElectionConfig extends LeaderElectionSettings {
+  /** false: this process runs the controllers unconditionally (a single replica, or local runs). */
+  enabled: boolean;
+  namespace: string;
+  leaseName: string;
+}
 
 export interface ServeOptions {
   kubeconfig?: string;
@@ -31,6 +40,7 @@ export interface ServeOptions {
   primaryNetwork: 'ours' | 'annotated' | 'other';
   multusNamespace: string;
   multusClusterNetwork?: string;
+  leaderElection: LeaderElectionConfig;
 }
 
 export const serveUsage = `usage: admission-ipam serve [flags]
@@ -49,7 +59,13 @@ export const serveUsage = `usage: admission-ipam serve [flags]
                                  names pools/subnets) | other (default annotated)
   --multus-namespace NS          where a bare Multus default-network name lives (default kube-system)
   --multus-cluster-network NAD   Multus' clusterNetwork, "ns/name" (default: none)
-  --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)`;
+  --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)
+  --leader-elect true|false      run the controllers only on the replica holding a Lease (default true); every
+                                 replica serves the webhooks either way
+  --leader-election-namespace NS namespace of the Lease (default: the --namespace above)
+  --leader-election-lease-name NAME   the Lease (default admission-ipam-scaler)
+  --leader-election-lease-duration, --leader-election-renew-deadline, --leader-election-retry-period DURATION
+                                 election timing such as 15s or 500ms (default 15s, 10s, 2s, as client-go)`;
 
 function port(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -63,6 +79,41 @@ function bool(flag: string, raw: string | undefined, fallback: boolean): boolean
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   throw new Error(`--${flag}=${raw}: expected true or false`);
+}
+
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/** A Go-style duration of one unit: 500ms, 2s, 1.5m. */
+function duration(flag: string, raw: string | undefined, fallbackMs: number): number {
+  if (raw === undefined) return fallbackMs;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(raw);
+  const unit = match?.[2];
+  if (!match || unit === undefined) throw new Error(`--${flag}=${raw}: expected a duration such as 15s, 500ms or 1m`);
+  return Math.round(Number(match[1]) * (durationUnits[unit] ?? 1));
+}
+
+function leaderElection(values: Record<string, string | undefined>, namespace: string): LeaderElectionConfig {
+  const flags = ['leader-election-lease-duration', 'leader-election-renew-deadline', 'leader-election-retry-period'] as const;
+  const [leaseDuration, renewDeadline, retryPeriod] = flags.map((flag) => values[flag]);
+  const leaseDurationMs = duration(flags[0], leaseDuration, defaultLeaderElectionSettings.leaseDurationSeconds * 1000);
+  if (leaseDurationMs % 1000 !== 0) throw new Error(`--${flags[0]}=${leaseDuration}: expected whole seconds (a Lease stores seconds)`);
+  const partial = {
+    leaseDurationSeconds: leaseDurationMs / 1000,
+    renewDeadlineMs: duration(flags[1], renewDeadline, defaultLeaderElectionSettings.renewDeadlineMs),
+    retryPeriodMs: duration(flags[2], retryPeriod, defaultLeaderElectionSettings.retryPeriodMs),
+  };
+  let settings: LeaderElectionSettings;
+  try {
+    settings = leaderElectionSettings(partial);
+  } catch (err) {
+    throw new Error(`--${flags.join(', --')}: ${(err as Error).message}`);
+  }
+  return {
+    enabled: bool('leader-elect', values['leader-elect'], true),
+    namespace: values['leader-election-namespace'] ?? namespace,
+    leaseName: values['leader-election-lease-name'] ?? 'admission-ipam-scaler',
+    ...settings,
+  };
 }
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -95,6 +146,12 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
       'enable-ipv6': str,
       'enable-spider-subnet': str,
       'validate-deletion': str,
+      'leader-elect': str,
+      'leader-election-namespace': str,
+      'leader-election-lease-name': str,
+      'leader-election-lease-duration': str,
+      'leader-election-renew-deadline': str,
+      'leader-election-retry-period': str,
     },
   });
   const logLevel = values['log-level'] ?? 'info';
@@ -132,5 +189,6 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
       enableSpiderSubnet: bool('enable-spider-subnet', values['enable-spider-subnet'], defaultRulesConfig.enableSpiderSubnet),
       validateDeletion: bool('validate-deletion', values['validate-deletion'], defaultRulesConfig.validateDeletion),
     },
+    leaderElection: leaderElection(values, namespace),
   };
 }
