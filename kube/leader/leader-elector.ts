@@ -87,7 +87,9 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     if (!leading) return;
     leading = false;
     clearTimeout(renewDeadline);
-    log.warn({ lease: leaseName, identity, reason }, 'stopped leading');
+    // Shutting down is expected; losing the Lease while running is worth a warning.
+    if (stopped) log.info({ lease: leaseName, identity, reason }, 'stopped leading');
+    else log.warn({ lease: leaseName, identity, reason }, 'stopped leading');
     runCallback('onStoppedLeading', () => options.onStoppedLeading());
   };
 
