@@ -122,6 +122,10 @@ export function startStatusController(deps: StatusControllerDependencies): { sto
     if (e.type === 'listed') for (const s of subnets.list()) queue.add(subnetKey(s.metadata.name));
     else if (e.type === 'added' || e.type === 'modified') queue.add(subnetKey(e.object.metadata.name));
   });
+  // Started when this replica gains the Lease, usually long after the caches' first LIST: queue what they hold now
+  // (a 'listed' event still to come queues the same keys again, and the queue keeps one of each).
+  for (const p of pools.list()) queue.add(poolKey(p.metadata.name));
+  for (const s of subnets.list()) queue.add(subnetKey(s.metadata.name));
   return {
     queue,
     stop() {

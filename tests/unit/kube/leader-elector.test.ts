@@ -2,61 +2,8 @@
 // timers: who leads, renewals, giving up after the renew deadline, losing the Lease to another writer, release on
 // stop, and a loop that logs failures instead of throwing.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  type ElectionLog,
-  type LeaderElector,
-  type LeaseClient,
-  type LeaseRecord,
-  type StoredLease,
-  startLeaderElection,
-} from '../../../kube/leader/index.js';
-
-const apiError = (code: number) => Object.assign(new Error(`HTTP ${code}`), { code });
-
-/** One Lease as the API server keeps it: every write needs the current resourceVersion. */
-function memoryLease() {
-  let stored: StoredLease | undefined;
-  let version = 0;
-  let failure: Error | undefined;
-  const writes: LeaseRecord[] = [];
-  const save = (record: LeaseRecord): StoredLease => {
-    stored = { resourceVersion: String(++version), record: { ...record }, object: {} };
-    return structuredClone(stored);
-  };
-  const client: LeaseClient = {
-    describe: 'test/lease',
-    async get() {
-      if (failure) throw failure;
-      return stored && structuredClone(stored);
-    },
-    async create(record) {
-      if (failure) throw failure;
-      if (stored) throw apiError(409);
-      writes.push(record);
-      return save(record);
-    },
-    async replace(current, record) {
-      if (failure) throw failure;
-      if (!stored) throw apiError(404);
-      if (current.resourceVersion !== stored.resourceVersion) throw apiError(409);
-      writes.push(record);
-      return save(record);
-    },
-  };
-  return {
-    client,
-    writes,
-    record: () => stored?.record,
-    /** Another writer (a replica we do not run, or a person). */
-    write: (record: LeaseRecord) => save(record),
-    remove: () => {
-      stored = undefined;
-    },
-    fail: (err: Error | undefined) => {
-      failure = err;
-    },
-  };
-}
+import { type ElectionLog, type LeaderElector, startLeaderElection } from '../../../kube/leader/index.js';
+import { apiError, memoryLease } from './memory-lease.js';
 
 function collectingLog() {
   const lines: { level: string; message: string; fields: object }[] = [];
