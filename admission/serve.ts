@@ -9,11 +9,12 @@ import { allCaches, type ClusterCaches, createClusterCaches, requiredCaches } fr
 import { customResourceWriter } from '../kube/custom-resources.js';
 import { poolReservations } from '../kube/pool-reservations.js';
 import { applyWebhookConfigurations, injectCABundle } from '../kube/webhook-configurations.js';
+import { runLeaderControllers } from '../scaler/leader-controllers.js';
 import { startStatusController } from '../scaler/status-controller.js';
 import type { ClusterView } from './cluster-view.js';
 import { createHealthApp, startHealthServer } from './health.js';
 import type { Logger } from './log.js';
-import { createAdmissionMetrics, createPoolWriteMetrics, registry } from './metrics.js';
+import { createAdmissionMetrics, createLeaderMetrics, createPoolWriteMetrics, registry } from './metrics.js';
 import type { PodAdmissionDependencies } from './mutate/pod.js';
 import type { ServeOptions } from './options.js';
 import type { PodView } from './pod-facts.js';
@@ -76,13 +77,6 @@ function podDependencies(kc: KubeConfig, caches: ClusterCaches, options: ServeOp
 export async function serve(options: ServeOptions, log: Logger): Promise<Running> {
   const kc = kubeConfigFor(options.kubeconfig);
   const caches = createClusterCaches(kc);
-  // Subscribed before the caches start, so the first LIST queues every object.
-  const statusController = startStatusController({
-    pools: caches.pools,
-    subnets: caches.subnets,
-    writer: customResourceWriter(kc),
-    log: log.child({ controller: 'status' }),
-  });
   for (const cache of allCaches(caches)) cache.start();
   const view: ClusterView = {
     pools: () => caches.pools.list(),
@@ -169,6 +163,27 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
   timer.unref();
   const watchers = options.certFile ? [watch(options.certFile, () => void renew())] : [];
 
+  // Only the holder of the Lease runs the controllers; readiness and the webhooks never depend on it. Started last,
+  // so a replica that failed to start never leads.
+  const { enabled, namespace, leaseName, ...settings } = options.leaderElection;
+  const leaderMetrics = createLeaderMetrics(registry);
+  const controllers = runLeaderControllers({
+    controllers: [
+      {
+        name: 'status',
+        start: () =>
+          startStatusController({
+            pools: caches.pools,
+            subnets: caches.subnets,
+            writer: customResourceWriter(kc),
+            log: log.child({ controller: 'status' }),
+          }),
+      },
+    ],
+    election: enabled ? { kc, namespace, name: leaseName, settings } : undefined,
+    log,
+    onLeadingChange: (leading) => leaderMetrics.leader.set(leading ? 1 : 0),
+  });
   log.info({ webhookPort: webhook.port, healthPort: health.port }, 'admission-ipam serving');
   return {
     webhookPort: webhook.port,
@@ -176,7 +191,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
     stop: async () => {
       clearInterval(timer);
       for (const w of watchers) w.close();
-      statusController.stop();
+      await controllers.stop();
       await Promise.all(allCaches(caches).map((cache) => cache.stop()));
       await Promise.all([webhook.close(), health.close()]);
     },
