@@ -93,14 +93,24 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     runCallback('onStoppedLeading', () => options.onStoppedLeading());
   };
 
-  /** A write of ours succeeded: we hold the Lease as of now, for another renew deadline. */
-  const held = (written: StoredLease) => {
+  /**
+   * A write of ours, sent at `sentAt`, succeeded. The renew deadline counts from when it was sent, not from the
+   * answer: the API server may have stored it (and candidates started waiting on it) any time after sending, so a
+   * slow answer must not stretch our leadership past what they allow for.
+   */
+  const held = (written: StoredLease, sentAt: number) => {
     current = written;
-    observed = { record: written.record, observedAt: clock().monotonicMs };
+    const now = clock().monotonicMs;
+    observed = { record: written.record, observedAt: now };
     clearTimeout(renewDeadline);
+    const remainingMs = sentAt + settings.renewDeadlineMs - now;
+    if (remainingMs <= 0) {
+      stopLeading('the renewal was answered after the renew deadline');
+      return;
+    }
     renewDeadline = setTimeout(
       () => stopLeading(`no renewal succeeded within the renew deadline (${settings.renewDeadlineMs} ms)`),
-      settings.renewDeadlineMs,
+      remainingMs,
     );
     if (!leading && !stopped) {
       leading = true;
@@ -117,7 +127,8 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     let lease: StoredLease | undefined = leading && current ? current : await leases.get();
     for (let attempt = 0; ; attempt++) {
       current = lease;
-      const decision = decideLease({ lease: lease?.record, observed, identity, now: clock(), settings });
+      const now = clock();
+      const decision = decideLease({ lease: lease?.record, observed, identity, now, settings });
       observed = decision.observed;
       if (decision.action === 'wait') {
         stopLeading(`the Lease is held by ${decision.holder}`);
@@ -128,7 +139,9 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
         return jitteredInterval(decision.retryInMs, random, candidateJitter);
       }
       try {
-        held(lease && decision.action !== 'create' ? await leases.replace(lease, decision.record) : await leases.create(decision.record));
+        const written =
+          lease && decision.action !== 'create' ? await leases.replace(lease, decision.record) : await leases.create(decision.record);
+        held(written, now.monotonicMs);
         if (decision.action === 'take-over') {
           const { reason, previousHolder } = decision;
           log.info(

@@ -123,6 +123,23 @@ describe('startLeaderElection', () => {
     expect(events).toEqual(['a started', 'a stopped', 'a started']);
   });
 
+  it('counts the renew deadline from when a renewal was sent: answers that come too late do not keep it leading', async () => {
+    const lease = memoryLease();
+    const events: string[] = [];
+    const a = start(lease, 'a', events);
+    await vi.advanceTimersByTimeAsync(0);
+    lease.answerWritesAfter(11_000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(a.isLeader()).toBe(false);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(a.isLeader()).toBe(false);
+    expect(events).toEqual(['a started', 'a stopped']);
+    // Answers in time again: the Lease still names it, so it leads again.
+    lease.answerWritesAfter(0);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(a.isLeader()).toBe(true);
+  });
+
   it('stops leading when another writer takes the Lease', async () => {
     const lease = memoryLease();
     const events: string[] = [];

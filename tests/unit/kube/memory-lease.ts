@@ -1,6 +1,6 @@
 // A Lease kept in memory with the API server's rules: create fails when it exists, a replace needs the current
-// resourceVersion (409) and the Lease (404). Tests also write it as another replica would, delete it, or make
-// every request fail.
+// resourceVersion (409) and the Lease (404). Tests also write it as another replica would, delete it, make every
+// request fail, or answer writes late.
 import type { LeaseClient, LeaseRecord, StoredLease } from '../../../kube/leader/index.js';
 
 export const apiError = (code: number) => Object.assign(new Error(`HTTP ${code}`), { code });
@@ -9,7 +9,13 @@ export function memoryLease() {
   let stored: StoredLease | undefined;
   let version = 0;
   let failure: Error | undefined;
+  let answerDelayMs = 0;
   const writes: LeaseRecord[] = [];
+  /** A write is stored at once; its answer may come late (a slow network or API server). */
+  const answer = async (written: StoredLease) => {
+    if (answerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, answerDelayMs));
+    return written;
+  };
   const save = (record: LeaseRecord): StoredLease => {
     stored = { resourceVersion: String(++version), record: { ...record }, object: {} };
     return structuredClone(stored);
@@ -24,14 +30,14 @@ export function memoryLease() {
       if (failure) throw failure;
       if (stored) throw apiError(409);
       writes.push(record);
-      return save(record);
+      return answer(save(record));
     },
     async replace(current, record) {
       if (failure) throw failure;
       if (!stored) throw apiError(404);
       if (current.resourceVersion !== stored.resourceVersion) throw apiError(409);
       writes.push(record);
-      return save(record);
+      return answer(save(record));
     },
   };
   return {
@@ -45,6 +51,9 @@ export function memoryLease() {
     },
     fail: (err: Error | undefined) => {
       failure = err;
+    },
+    answerWritesAfter: (ms: number) => {
+      answerDelayMs = ms;
     },
   };
 }
