@@ -2,8 +2,8 @@ export type { HealthAppOptions, HealthServer, Readiness } from './health.js';
 export { createHealthApp, startHealthServer } from './health.js';
 export type { Logger, LoggerOptions, LogLevel } from './log.js';
 export { createLogger, redactedPaths } from './log.js';
-export type { AdmissionMetrics, AdmissionResult } from './metrics.js';
-export { createAdmissionMetrics, createRegistry, METRIC_PREFIX, registry } from './metrics.js';
+export type { AdmissionMetrics, AdmissionResult, LeaderMetrics } from './metrics.js';
+export { createAdmissionMetrics, createLeaderMetrics, createRegistry, METRIC_PREFIX, registry } from './metrics.js';
 export type {
   AdmissionApiVersion,
   AdmissionOperation,

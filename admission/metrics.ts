@@ -2,7 +2,7 @@
 // `_total` counters and `_seconds` histograms (never Summary: quantiles cannot be aggregated
 // across webhook replicas). Labels are bounded: webhook names, operations and results only —
 // never Pod names, UIDs or IPs.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export const METRIC_PREFIX = 'admission_ipam_';
 
@@ -107,4 +107,23 @@ export function createReleaseMetrics(register: Registry = registry): ReleaseMetr
       registers: [register],
     }),
   };
+}
+
+export interface LeaderMetrics {
+  /** `admission_ipam_leader`: 1 while this replica runs the leader-elected controllers, else 0. */
+  leader: Gauge;
+}
+
+/**
+ * Summed over replicas it should be 1: 0 for longer than a lease duration means no replica runs the controllers,
+ * 2 means the Lease is not doing its job. With --leader-elect=false every replica reports 1.
+ */
+export function createLeaderMetrics(register: Registry = registry): LeaderMetrics {
+  const leader = new Gauge({
+    name: `${METRIC_PREFIX}leader`,
+    help: "Whether this replica holds the controllers' Lease and runs them (1) or not (0).",
+    registers: [register],
+  });
+  leader.set(0);
+  return { leader };
 }

@@ -2,7 +2,16 @@
 // install works with, and errors that say which flag and why.
 import { parseArgs } from 'node:util';
 import { defaultRulesConfig, type RulesConfig } from '../ipam/rules/index.js';
+import { defaultLeaderElectionSettings, type LeaderElectionSettings, leaderElectionSettings } from '../kube/leader/index.js';
 import type { LogLevel } from './log.js';
+
+/** Only the holder of the Lease runs the controllers; every replica serves the webhooks either way. */
+export interface LeaderElectionConfig extends LeaderElectionSettings {
+  /** false: this process runs the controllers unconditionally (a single replica, or local runs). */
+  enabled: boolean;
+  namespace: string;
+  leaseName: string;
+}
 
 export interface ServeOptions {
   kubeconfig?: string;
@@ -35,6 +44,7 @@ export interface ServeOptions {
   pendingReservationTTLSeconds: number;
   /** Period of the releaser's full scan of every pool. */
   gcIntervalSeconds: number;
+  leaderElection: LeaderElectionConfig;
 }
 
 export const serveUsage = `usage: admission-ipam serve [flags]
@@ -56,7 +66,13 @@ export const serveUsage = `usage: admission-ipam serve [flags]
   --pending-reservation-ttl DUR  release a reservation whose Pod never appeared after DUR (default 60s)
   --gc-interval DUR              full scan of every pool for addresses no Pod holds (default 10m)
   --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)
-DUR is a number of seconds, or a number followed by s, m or h.`;
+  --leader-elect true|false      run the controllers only on the replica holding a Lease (default true); every
+                                 replica serves the webhooks either way
+  --leader-election-namespace NS namespace of the Lease (default: the --namespace above)
+  --leader-election-lease-name NAME   the Lease (default admission-ipam-scaler)
+  --leader-election-lease-duration, --leader-election-renew-deadline, --leader-election-retry-period DUR
+                                 election timing (default 15s, 10s, 2s, as client-go)
+DUR is a number with a unit ms, s, m or h (500ms, 15s, 1.5m, 1h); a bare number is seconds.`;
 
 function port(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -72,20 +88,51 @@ function bool(flag: string, raw: string | undefined, fallback: boolean): boolean
   throw new Error(`--${flag}=${raw}: expected true or false`);
 }
 
-const durationUnits: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
+const durationUnits: Record<string, number> = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go-style duration of one unit (500ms, 2s, 1.5m, 1h) in milliseconds; a bare number is seconds. */
+function duration(flag: string, raw: string | undefined, fallbackMs: number): number {
+  if (raw === undefined) return fallbackMs;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
+  const ms = match ? Math.round(Number(match[1]) * (durationUnits[match[2] ?? ''] ?? 1)) : Number.NaN;
+  if (!Number.isSafeInteger(ms)) throw new Error(`--${flag}=${raw}: expected a duration such as 15s, 500ms, 1.5m or 1h`);
+  return ms;
+}
 
 // Timers of Node hold at most 2^31-1 ms (24.8 days); a week is more than any sensible period here.
-const maxDurationSeconds = 7 * 24 * 3600;
+const maxPeriodSeconds = 7 * 24 * 3600;
 
-/** "90", "90s", "5m", "1h" as seconds, from 1 to a week. */
-function duration(flag: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const match = /^([0-9]+)(s|m|h)?$/.exec(raw);
-  const seconds = match ? Number(match[1]) * (durationUnits[match[2] ?? ''] ?? 1) : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > maxDurationSeconds) {
-    throw new Error(`--${flag}=${raw}: expected a duration from 1 second to 7 days, such as 60, 90s, 5m or 1h`);
+/** A period of the releaser, in whole seconds from 1 to a week. */
+function periodSeconds(flag: string, raw: string | undefined, fallbackSeconds: number): number {
+  const ms = duration(flag, raw, fallbackSeconds * 1000);
+  if (ms % 1000 !== 0 || ms < 1000 || ms > maxPeriodSeconds * 1000) {
+    throw new Error(`--${flag}=${raw}: expected whole seconds from 1 second to 7 days, such as 60, 90s, 5m or 1h`);
   }
-  return seconds;
+  return ms / 1000;
+}
+
+function leaderElection(values: Record<string, string | undefined>, namespace: string): LeaderElectionConfig {
+  const flags = ['leader-election-lease-duration', 'leader-election-renew-deadline', 'leader-election-retry-period'] as const;
+  const [leaseDuration, renewDeadline, retryPeriod] = flags.map((flag) => values[flag]);
+  const leaseDurationMs = duration(flags[0], leaseDuration, defaultLeaderElectionSettings.leaseDurationSeconds * 1000);
+  if (leaseDurationMs % 1000 !== 0) throw new Error(`--${flags[0]}=${leaseDuration}: expected whole seconds (a Lease stores seconds)`);
+  const partial = {
+    leaseDurationSeconds: leaseDurationMs / 1000,
+    renewDeadlineMs: duration(flags[1], renewDeadline, defaultLeaderElectionSettings.renewDeadlineMs),
+    retryPeriodMs: duration(flags[2], retryPeriod, defaultLeaderElectionSettings.retryPeriodMs),
+  };
+  let settings: LeaderElectionSettings;
+  try {
+    settings = leaderElectionSettings(partial);
+  } catch (err) {
+    throw new Error(`--${flags.join(', --')}: ${(err as Error).message}`);
+  }
+  return {
+    enabled: bool('leader-elect', values['leader-elect'], true),
+    namespace: values['leader-election-namespace'] ?? namespace,
+    leaseName: values['leader-election-lease-name'] ?? 'admission-ipam-scaler',
+    ...settings,
+  };
 }
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -120,6 +167,12 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
       'validate-deletion': str,
       'pending-reservation-ttl': str,
       'gc-interval': str,
+      'leader-elect': str,
+      'leader-election-namespace': str,
+      'leader-election-lease-name': str,
+      'leader-election-lease-duration': str,
+      'leader-election-renew-deadline': str,
+      'leader-election-retry-period': str,
     },
   });
   const logLevel = values['log-level'] ?? 'info';
@@ -151,13 +204,14 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
     webhookConfigurationName: values['webhook-configuration-name'] ?? 'admission-ipam',
     webhookUrl: values['webhook-url'],
     logLevel: logLevel as LogLevel,
-    pendingReservationTTLSeconds: duration('pending-reservation-ttl', values['pending-reservation-ttl'], 60),
-    gcIntervalSeconds: duration('gc-interval', values['gc-interval'], 600),
+    pendingReservationTTLSeconds: periodSeconds('pending-reservation-ttl', values['pending-reservation-ttl'], 60),
+    gcIntervalSeconds: periodSeconds('gc-interval', values['gc-interval'], 600),
     rules: {
       enableIPv4: bool('enable-ipv4', values['enable-ipv4'], defaultRulesConfig.enableIPv4),
       enableIPv6: bool('enable-ipv6', values['enable-ipv6'], defaultRulesConfig.enableIPv6),
       enableSpiderSubnet: bool('enable-spider-subnet', values['enable-spider-subnet'], defaultRulesConfig.enableSpiderSubnet),
       validateDeletion: bool('validate-deletion', values['validate-deletion'], defaultRulesConfig.validateDeletion),
     },
+    leaderElection: leaderElection(values, namespace),
   };
 }

@@ -10,12 +10,13 @@ import { customResourceWriter } from '../kube/custom-resources.js';
 import { liveReservationTokens } from '../kube/pod-tokens.js';
 import { poolReservations } from '../kube/pool-reservations.js';
 import { applyWebhookConfigurations, injectCABundle } from '../kube/webhook-configurations.js';
+import { runLeaderControllers } from '../scaler/leader-controllers.js';
 import { startReleaseController } from '../scaler/release-controller.js';
 import { startStatusController } from '../scaler/status-controller.js';
 import type { ClusterView } from './cluster-view.js';
 import { createHealthApp, startHealthServer } from './health.js';
 import type { Logger } from './log.js';
-import { createAdmissionMetrics, createPoolWriteMetrics, createReleaseMetrics, registry } from './metrics.js';
+import { createAdmissionMetrics, createLeaderMetrics, createPoolWriteMetrics, createReleaseMetrics, registry } from './metrics.js';
 import type { PodAdmissionDependencies } from './mutate/pod.js';
 import type { ServeOptions } from './options.js';
 import type { PodView } from './pod-facts.js';
@@ -85,27 +86,7 @@ function podDependencies(
 export async function serve(options: ServeOptions, log: Logger): Promise<Running> {
   const kc = kubeConfigFor(options.kubeconfig);
   const caches = createClusterCaches(kc);
-  // Subscribed before the caches start, so the first LIST queues every object.
-  const statusController = startStatusController({
-    pools: caches.pools,
-    subnets: caches.subnets,
-    writer: customResourceWriter(kc),
-    log: log.child({ controller: 'status' }),
-  });
   const reservations = poolWrites(kc, caches);
-  const releases = createReleaseMetrics(registry);
-  const releaseController = startReleaseController({
-    pods: caches.pods,
-    pools: caches.pools,
-    statefulSets: caches.statefulSets,
-    nodes: caches.nodes,
-    settle: reservations.settle,
-    liveTokens: (namespace) => liveReservationTokens(kc, namespace),
-    log: log.child({ controller: 'release' }),
-    pendingTTLSeconds: options.pendingReservationTTLSeconds,
-    fullScanIntervalMs: options.gcIntervalSeconds * 1000,
-    onChange: (reason, count) => releases.records.inc({ reason }, count),
-  });
   for (const cache of allCaches(caches)) cache.start();
   const view: ClusterView = {
     pools: () => caches.pools.list(),
@@ -197,6 +178,44 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
   timer.unref();
   const watchers = options.certFile ? [watch(options.certFile, () => void renew())] : [];
 
+  // Only the holder of the Lease runs the controllers; readiness and the webhooks never depend on it. Started last,
+  // so a replica that failed to start never leads.
+  const { enabled, namespace, leaseName, ...settings } = options.leaderElection;
+  const leaderMetrics = createLeaderMetrics(registry);
+  const releaseMetrics = createReleaseMetrics(registry);
+  const controllers = runLeaderControllers({
+    controllers: [
+      {
+        name: 'status',
+        start: () =>
+          startStatusController({
+            pools: caches.pools,
+            subnets: caches.subnets,
+            writer: customResourceWriter(kc),
+            log: log.child({ controller: 'status' }),
+          }),
+      },
+      {
+        name: 'release',
+        start: () =>
+          startReleaseController({
+            pods: caches.pods,
+            pools: caches.pools,
+            statefulSets: caches.statefulSets,
+            nodes: caches.nodes,
+            settle: reservations.settle,
+            liveTokens: (ns) => liveReservationTokens(kc, ns),
+            log: log.child({ controller: 'release' }),
+            pendingTTLSeconds: options.pendingReservationTTLSeconds,
+            fullScanIntervalMs: options.gcIntervalSeconds * 1000,
+            onChange: (reason, count) => releaseMetrics.records.inc({ reason }, count),
+          }),
+      },
+    ],
+    election: enabled ? { kc, namespace, name: leaseName, settings } : undefined,
+    log,
+    onLeadingChange: (leading) => leaderMetrics.leader.set(leading ? 1 : 0),
+  });
   log.info({ webhookPort: webhook.port, healthPort: health.port }, 'admission-ipam serving');
   return {
     webhookPort: webhook.port,
@@ -204,8 +223,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
     stop: async () => {
       clearInterval(timer);
       for (const w of watchers) w.close();
-      statusController.stop();
-      releaseController.stop();
+      await controllers.stop();
       await Promise.all(allCaches(caches).map((cache) => cache.stop()));
       await Promise.all([webhook.close(), health.close()]);
     },

@@ -45,7 +45,7 @@ export function startStatusController(deps: StatusControllerDependencies): { sto
         rv,
         (pool.metadata.finalizers ?? []).filter((f) => f !== finalizer),
       );
-      log.info({ controller: 'status', key: poolKey(name) }, 'released the finalizer of a deleted pool');
+      log.info({ key: poolKey(name) }, 'released the finalizer of a deleted pool');
       return;
     }
     const counts = poolCounts(pool);
@@ -74,7 +74,7 @@ export function startStatusController(deps: StatusControllerDependencies): { sto
           rv,
           (subnet.metadata.finalizers ?? []).filter((f) => f !== finalizer),
         );
-        log.info({ controller: 'status', key: subnetKey(name) }, 'released the finalizer of a deleted subnet');
+        log.info({ key: subnetKey(name) }, 'released the finalizer of a deleted subnet');
         return;
       }
     }
@@ -99,7 +99,7 @@ export function startStatusController(deps: StatusControllerDependencies): { sto
         throw err;
       }
     },
-    { onError: (key, err, retryInMs) => log.warn({ controller: 'status', key, err, retryInMs }, 'reconcile failed; will retry') },
+    { onError: (key, err, retryInMs) => log.warn({ key, err, retryInMs }, 'reconcile failed; will retry') },
   );
 
   /** A pool change can change the subnet of its CIDR (controlledIPPools, counts). */
@@ -122,6 +122,10 @@ export function startStatusController(deps: StatusControllerDependencies): { sto
     if (e.type === 'listed') for (const s of subnets.list()) queue.add(subnetKey(s.metadata.name));
     else if (e.type === 'added' || e.type === 'modified') queue.add(subnetKey(e.object.metadata.name));
   });
+  // Started when this replica gains the Lease, usually long after the caches' first LIST: queue what they hold now
+  // (a 'listed' event still to come queues the same keys again, and the queue keeps one of each).
+  for (const p of pools.list()) queue.add(poolKey(p.metadata.name));
+  for (const s of subnets.list()) queue.add(subnetKey(s.metadata.name));
   return {
     queue,
     stop() {

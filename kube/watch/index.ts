@@ -23,4 +23,4 @@ export type {
   ResourceCacheOptions,
   WatchOutcome,
 } from './types.js';
-export { parseListPage, parseWatchLine, statusOf } from './wire.js';
+export { isRecord, parseListPage, parseWatchLine, statusOf } from './wire.js';

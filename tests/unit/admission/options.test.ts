@@ -28,6 +28,14 @@ describe('parseServeOptions defaults', () => {
       pendingReservationTTLSeconds: 60,
       gcIntervalSeconds: 600,
       rules: { enableIPv4: true, enableIPv6: true, enableSpiderSubnet: true, validateDeletion: true },
+      leaderElection: {
+        enabled: true,
+        namespace: 'admission-ipam-system',
+        leaseName: 'admission-ipam-scaler',
+        leaseDurationSeconds: 15,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      },
     });
   });
 
@@ -85,6 +93,12 @@ describe('parseServeOptions flags', () => {
       '--pending-reservation-ttl=90s',
       '--gc-interval',
       '5m',
+      '--leader-elect=false',
+      '--leader-election-namespace=elections',
+      '--leader-election-lease-name=mine',
+      '--leader-election-lease-duration=30s',
+      '--leader-election-renew-deadline=20s',
+      '--leader-election-retry-period=500ms',
     ]);
     expect(options).toEqual({
       kubeconfig: '/etc/kube/config',
@@ -108,6 +122,14 @@ describe('parseServeOptions flags', () => {
       pendingReservationTTLSeconds: 90,
       gcIntervalSeconds: 300,
       rules: { enableIPv4: false, enableIPv6: true, enableSpiderSubnet: false, validateDeletion: false },
+      leaderElection: {
+        enabled: false,
+        namespace: 'elections',
+        leaseName: 'mine',
+        leaseDurationSeconds: 30,
+        renewDeadlineMs: 20_000,
+        retryPeriodMs: 500,
+      },
     });
   });
 
@@ -138,6 +160,8 @@ describe('durations: --pending-reservation-ttl and --gc-interval', () => {
     ['1h', 3600],
     ['24h', 86_400],
     ['007', 7],
+    ['1.5m', 90],
+    ['2000ms', 2],
   ])('%s is %i seconds', (raw, seconds) => {
     expect(parse([`--pending-reservation-ttl=${raw}`]).pendingReservationTTLSeconds).toBe(seconds);
     expect(parse([`--gc-interval=${raw}`]).gcIntervalSeconds).toBe(seconds);
@@ -149,16 +173,22 @@ describe('durations: --pending-reservation-ttl and --gc-interval', () => {
     expect(options.gcIntervalSeconds).toBe(3600);
   });
 
-  it.each(['0', '0s', '0h', '', '-5', '1.5m', '5M', '1d', '5ms', ' 5m', '5m ', 'm', '1e3', '99999999999999999999h'])(
-    'refuses "%s", naming the flag and the value',
+  it.each(['', '-5', '5M', '1d', ' 5m', '5m ', 'm', '1e3', '99999999999999999999h'])(
+    'refuses "%s", which is no duration, naming the flag and the value',
     (raw) => {
       for (const flag of ['pending-reservation-ttl', 'gc-interval']) {
-        expect(() => parse([`--${flag}=${raw}`])).toThrow(
-          `--${flag}=${raw}: expected a duration from 1 second to 7 days, such as 60, 90s, 5m or 1h`,
-        );
+        expect(() => parse([`--${flag}=${raw}`])).toThrow(`--${flag}=${raw}: expected a duration such as 15s, 500ms, 1.5m or 1h`);
       }
     },
   );
+
+  it.each(['0', '0s', '0h', '5ms', '1500ms', '0.5s', '169h'])('refuses "%s", not whole seconds from 1 s to 7 days', (raw) => {
+    for (const flag of ['pending-reservation-ttl', 'gc-interval']) {
+      expect(() => parse([`--${flag}=${raw}`])).toThrow(
+        `--${flag}=${raw}: expected whole seconds from 1 second to 7 days, such as 60, 90s, 5m or 1h`,
+      );
+    }
+  });
 });
 
 describe('parseServeOptions errors', () => {
