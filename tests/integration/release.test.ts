@@ -202,6 +202,42 @@ describe('releasing addresses', () => {
     await released(pool, [addressOf.get('web-0') ?? ''], deletedAt, 'web-0 released with its StatefulSet');
   });
 
+  it('moves a StatefulSet Pod to the pool its template names after a change, and releases its old address', async () => {
+    const namespace = await createTestNamespace(core, 'release-move');
+    const from = `rel-from-${suffix}`;
+    const to = `rel-to-${suffix}`;
+    createPool(from, '172.23.5.10-172.23.5.19', '172.23.5.0/24');
+    createPool(to, '172.23.6.10-172.23.6.19', '172.23.6.0/24');
+    const labels = { app: 'db' };
+    await apps.createNamespacedStatefulSet({
+      namespace,
+      body: {
+        metadata: { name: 'db' },
+        spec: {
+          replicas: 1,
+          serviceName: 'db',
+          selector: { matchLabels: labels },
+          template: { metadata: { labels, annotations: poolAnnotation(from) }, spec: { containers: [{ name: 'a', image: 'x' }] } },
+        },
+      },
+    });
+    const pods = () => livePods(namespace, 'app=db');
+    await recordsMatch(from, pods, 'db-0 bound in the first pool');
+    const [old] = await pods();
+    const oldIP = ipOf(old as V1Pod);
+    const patch = JSON.stringify({ spec: { template: { metadata: { annotations: poolAnnotation(to) } } } });
+    expect(kubectl(['patch', '-n', namespace, 'statefulset/db', '--type=merge', '-p', patch]).status).toBe(0);
+    // The rolling update re-creates db-0; the new one takes an address of the new pool.
+    const moved = await pollUntil('db-0 re-created in the new pool', 60_000, async () => {
+      const pod = (await pods()).find((p) => p.metadata?.uid !== old?.metadata?.uid && p.status?.phase === 'Running');
+      return pod ? { done: true, value: pod } : { done: false, seen: 'the old db-0 still runs' };
+    });
+    expect(ipOf(moved).startsWith('172.23.6.')).toBe(true);
+    await recordsMatch(to, pods, 'db-0 bound in the new pool');
+    await released(from, [oldIP], Date.now(), 'the old address released');
+    await apps.deleteNamespacedStatefulSet({ namespace, name: 'db' });
+  });
+
   it('releases the reservation of a Pod refused after admission once the grace period is over', async () => {
     const namespace = await createTestNamespace(core, 'release-refused');
     const pool = `rel-refused-${suffix}`;
