@@ -212,7 +212,7 @@ export async function runWorkload(ctx: WorkloadContext, mode: Mode, namespace: s
     if (refused.length > 0) throw new Error(`${refused.length} of ${shape.deployments} Deployments were refused, e.g. ${refused[0]}`);
     const timedOut = sleep(ctx.waitMs, undefined, { signal: deadline.signal }).then(async () => {
       throw new Error(
-        `timed out after ${ctx.waitMs / 60_000} minutes waiting for ${total} Pods in ${namespace}:\n  ${await describeMissing(ctx, mode, namespace, tracker, shape)}`,
+        `timed out after ${ctx.waitMs / 60_000} min waiting for ${total} Pods in ${namespace}:\n  ${await describeMissing(ctx, mode, namespace, tracker, shape)}`,
       );
     });
     const finished = await Promise.race([tracker.done, timedOut, abortable(ctx.signal, `waiting for the Pods of ${namespace}`)]);
