@@ -11,7 +11,7 @@
 // is stopped.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { type ClusterConfig, clusterConfig, paths } from '../cluster/src/config.js';
 import { clusterDown } from '../cluster/src/lifecycle.js';
 import { pkiFiles } from '../cluster/src/pki.js';
@@ -165,6 +165,7 @@ function cpu(diff: Scrape): string {
 // The pool
 
 const gvr = { group, version, plural: plurals.ipPool };
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 function poolObject(name: string): SpiderIPPool {
   return {
@@ -202,9 +203,12 @@ async function createPool(custom: CustomObjectsApi, name: string): Promise<IPRan
   return stored.usable;
 }
 
-/** Drops every allocation record: nothing releases the addresses of deleted Pods yet. */
+/**
+ * Drops every allocation record through the status subresource (a merge patch, as the concurrency integration test
+ * sends it): nothing releases the addresses of deleted Pods yet.
+ */
 async function releasePool(custom: CustomObjectsApi, name: string): Promise<void> {
-  await custom.patchClusterCustomObjectStatus({ ...gvr, name, body: [{ op: 'replace', path: '/status/allocatedIPs', value: null }] });
+  await custom.patchClusterCustomObjectStatus({ ...gvr, name, body: { status: { allocatedIPs: null } } }, mergePatch);
   await pollUntil(`SpiderIPPool ${name} to count no allocations`, 60_000, async () => {
     const counted = (await readPool(custom, name)).status?.allocatedIPCount;
     return counted === 0 ? { done: true, value: undefined } : { done: false, seen: `allocatedIPCount ${counted}` };
