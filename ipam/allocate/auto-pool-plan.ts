@@ -1,15 +1,21 @@
 // The next step towards a workload's automatic pool of the right size (behaviour §4.4, §4.5), decided from the
-// subnet and the pool as last read. The subnet's status.controlledIPPools is the source of truth: IPs are carved by
-// writing the pool's entry there first (guarded by resourceVersion), and only then does the pool get them; IPs
-// leave the pool first and the entry after. So a pool's IPs are always a subset of its entry, whoever runs the
-// steps (the Pod webhook, the controller, another replica), and each step is decided afresh from what was read:
-// a conflict or an AlreadyExists just means reading again and asking for the next step.
+// subnet and the pool as last read. The subnet's status.controlledIPPools is the source of truth, and a pool's IPs
+// are always a subset of its entry there, whoever runs the steps (the Pod webhook, the controller, another
+// replica). Two objects cannot be written together, so the order of writes keeps that true:
+//   * growing: IPs go into the entry first (a status write guarded by the subnet's resourceVersion), then into the
+//     pool (guarded by the pool's);
+//   * shrinking: IPs leave the pool and, in the same pool write, are marked as releasing in an annotation of the
+//     pool; then they leave the entry; then the mark goes. No pool write ever adds a marked IP, and pool writes are
+//     serialised by resourceVersion, so an IP cannot re-enter the pool between the two writes of a shrink.
+// Each step is decided afresh from what was read: a conflict or an AlreadyExists just means reading again.
 import {
   count,
   emptySet,
   formatRangeSet,
   type IPFamily,
   type IPRangeSet,
+  intersect,
+  isEmpty,
   isSubset,
   lowestSubset,
   parseRangeList,
@@ -47,6 +53,12 @@ export type AutoPoolStep =
   | { kind: 'update-pool'; pool: SpiderIPPool }
   | { kind: 'done'; pool: SpiderIPPool }
   | { kind: 'error'; error: AllocationError };
+
+/**
+ * IPs that have left the pool's spec.ips and are on their way out of its subnet entry (a JSON list of IP ranges).
+ * Ours, not Spiderpool's: a pool without it is simply not shrinking.
+ */
+export const releasingIPsAnnotation = 'admission-ipam.spidernet.io/releasing-ips';
 
 const label = (pool: SpiderIPPool, key: string): string | undefined => pool.metadata.labels?.[key];
 
@@ -107,18 +119,38 @@ function labelsUpToDate(pool: SpiderIPPool, owner: AutoPoolOwner, claim: AutoPoo
   );
 }
 
-function updatedPool(pool: SpiderIPPool, owner: AutoPoolOwner, claim: AutoPoolClaim, mode: AutoPoolMode, ips: IPRangeSet): SpiderIPPool {
+function updatedPool(
+  pool: SpiderIPPool,
+  owner: AutoPoolOwner,
+  claim: AutoPoolClaim,
+  mode: AutoPoolMode,
+  ips: IPRangeSet,
+  releasing: IPRangeSet,
+): SpiderIPPool {
   const more: Record<string, string> = mode === 'exact' ? { [labels.reclaimIPPool]: String(claim.reclaim) } : {};
-  const annotations: Record<string, string> = mode === 'exact' ? { [podAnnotations.ippoolIPNumber]: claim.ipNumber } : {};
+  const annotations: Record<string, string> = { ...pool.metadata.annotations };
+  if (mode === 'exact') annotations[podAnnotations.ippoolIPNumber] = claim.ipNumber;
+  if (isEmpty(releasing)) delete annotations[releasingIPsAnnotation];
+  else annotations[releasingIPsAnnotation] = JSON.stringify(formatRangeSet(releasing));
   return {
     ...pool,
-    metadata: {
-      ...pool.metadata,
-      labels: { ...pool.metadata.labels, [labels.ownerApplicationUID]: owner.uid, ...more },
-      annotations: { ...pool.metadata.annotations, ...annotations },
-    },
+    metadata: { ...pool.metadata, labels: { ...pool.metadata.labels, [labels.ownerApplicationUID]: owner.uid, ...more }, annotations },
     spec: { ...pool.spec, ips: formatRangeSet(ips) },
   };
+}
+
+function readReleasing(pool: SpiderIPPool | undefined, family: IPFamily): IPRangeSet | string {
+  const text = pool?.metadata.annotations?.[releasingIPsAnnotation];
+  if (text === undefined) return emptySet(family);
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    return `annotation ${releasingIPsAnnotation} is not JSON`;
+  }
+  if (!Array.isArray(list) || !list.every((i) => typeof i === 'string'))
+    return `annotation ${releasingIPsAnnotation} is not a list of IP ranges`;
+  return readSet(list, family);
 }
 
 /**
@@ -196,21 +228,30 @@ export function planAutoPool(state: AutoPoolState, owner: AutoPoolOwner, claim: 
       `${who} has ${formatRangeSet(subtract(beyond, free.ips)).join(', ')}, which SpiderSubnet "${subnetName}" gives to other pools or reserves`,
     );
   }
+  const releasing = readReleasing(pool, family);
+  if (typeof releasing === 'string') return fail('unreadable', `${who}: ${releasing}`);
   const records = parseAllocatedIPs(pool?.status?.allocatedIPs);
   if (!records.ok) return fail('unreadable', `${who}: ${records.reason}`);
   const allocated = allocatedAddresses(records.value, family);
-
-  const target = targetIPs(free.ips, held, poolIPs, allocated, claim.size, mode, poolName);
-  if ('error' in target) return { kind: 'error', error: target.error };
-
   const application = applicationKey(owner);
   const entries = new Map(controlled.value);
-  // 1. The subnet first: its entry must hold every IP the pool is about to have.
-  if (!entry || entry.application !== application || !isSubset(target.ips, held)) {
-    entries.set(poolName, { ips: formatRangeSet(union(held, target.ips)), application });
+  const writeEntry = (ips: IPRangeSet): AutoPoolStep => {
+    entries.set(poolName, { ips: formatRangeSet(ips), application });
     return { kind: 'write-subnet', status: controlledStatus(subnet, entries) };
-  }
-  // 2. Then the pool.
+  };
+
+  // 1. (controller) A shrink in progress: the IPs marked on the pool leave the entry; the mark goes in step 4.
+  if (mode === 'exact' && !isEmpty(intersect(held, releasing))) return writeEntry(subtract(held, releasing));
+
+  // Marked IPs are not handed out again until their release is finished.
+  const target = targetIPs(subtract(free.ips, releasing), subtract(held, releasing), poolIPs, allocated, claim.size, mode, poolName);
+  if ('error' in target) return { kind: 'error', error: target.error };
+
+  // 2. Growing: the entry first; it must hold every IP the pool is about to have.
+  if (!entry || entry.application !== application || !isSubset(target.ips, held)) return writeEntry(union(held, target.ips));
+
+  // 3. Then the pool. The controller marks what the entry holds beyond the pool, to give it back (step 1).
+  const surplus = mode === 'exact' ? subtract(held, target.ips) : releasing;
   if (!pool) {
     const created = buildAutoPool({
       subnet,
@@ -221,15 +262,13 @@ export function planAutoPool(state: AutoPoolState, owner: AutoPoolOwner, claim: 
       ipNumber: claim.ipNumber,
       reclaim: claim.reclaim,
     });
+    if (!isEmpty(surplus))
+      created.metadata.annotations = { ...created.metadata.annotations, [releasingIPsAnnotation]: JSON.stringify(formatRangeSet(surplus)) };
     return { kind: 'create-pool', pool: created };
   }
-  if (!poolIPs || !sameSet(poolIPs, target.ips) || !labelsUpToDate(pool, owner, claim, mode)) {
-    return { kind: 'update-pool', pool: updatedPool(pool, owner, claim, mode, target.ips) };
-  }
-  // 3. Last, IPs the pool no longer has go back to the subnet (the controller only: the webhook never shrinks).
-  if (mode === 'exact' && !sameSet(held, target.ips)) {
-    entries.set(poolName, { ips: formatRangeSet(target.ips), application });
-    return { kind: 'write-subnet', status: controlledStatus(subnet, entries) };
+  // 4. ... and unmarks what step 1 gave back.
+  if (!poolIPs || !sameSet(poolIPs, target.ips) || !sameSet(releasing, surplus) || !labelsUpToDate(pool, owner, claim, mode)) {
+    return { kind: 'update-pool', pool: updatedPool(pool, owner, claim, mode, target.ips, surplus) };
   }
   return { kind: 'done', pool };
 }

@@ -38,6 +38,7 @@ export {
   isAutoPoolOf,
   isReclaimed,
   planAutoPool,
+  releasingIPsAnnotation,
 } from './auto-pool-plan.js';
 export {
   desiredSize,

@@ -13,6 +13,7 @@ import {
   findAutoPool,
   parseApplicationKey,
   planAutoPool,
+  releasingIPsAnnotation,
 } from '../../../../ipam/allocate/index.js';
 import { parseRangeList } from '../../../../ipam/ip/index.js';
 import { labels, parseControlledIPPools, type SpiderIPPool, type SpiderSubnet } from '../../../../ipam/model/index.js';
@@ -216,12 +217,17 @@ describe('planning an auto pool (§4.5)', () => {
     expect(entryOf(out.subnet)?.ips).toEqual(['10.244.100.90-10.244.100.95']);
   });
 
-  it('shrinks pool first, subnet after, dropping the lowest free IPs (scale 3 -> 1 with +3)', () => {
+  it('shrinks pool first (marking the IPs as releasing), subnet after, then unmarks; drops the lowest free IPs (3 -> 1 with +3)', () => {
     const start = run({ subnet: subnet() }, claim(6), 'exact');
     if (!start.pool) throw new Error('no pool');
     const held = withRecords(start.pool, ['10.244.100.90', '10.244.100.93']);
+    const first = planAutoPool({ subnet: start.subnet, pool: held }, owner, claim(4), 'exact');
+    expect(first.kind === 'update-pool' && first.pool.metadata.annotations?.[releasingIPsAnnotation]).toBe(
+      '["10.244.100.91-10.244.100.92"]',
+    );
     const out = run({ subnet: start.subnet, pool: held }, claim(4), 'exact');
-    expect(out.steps).toEqual(['update-pool', 'write-subnet', 'done']);
+    expect(out.steps).toEqual(['update-pool', 'write-subnet', 'update-pool', 'done']);
+    expect(out.pool?.metadata.annotations).not.toHaveProperty(releasingIPsAnnotation);
     expect(out.pool?.spec.ips).toEqual(['10.244.100.90', '10.244.100.93-10.244.100.95']);
     expect(entryOf(out.subnet)?.ips).toEqual(out.pool?.spec.ips);
     expect(out.subnet.status?.allocatedIPCount).toBe(4);
@@ -253,8 +259,34 @@ describe('planning an auto pool (§4.5)', () => {
     const pool = { ...built, metadata: { ...built.metadata, name: poolName } };
     expect(run({ subnet: s, pool }, claim(2), 'grow').steps).toEqual(['done']);
     const out = run({ subnet: s, pool }, claim(2), 'exact');
-    expect(out.steps).toEqual(['write-subnet', 'done']);
+    expect(out.steps).toEqual(['update-pool', 'write-subnet', 'update-pool', 'done']);
     expect(entryOf(out.subnet)?.ips).toEqual(['10.244.100.90-10.244.100.91']);
+  });
+
+  it('a marked IP is not given back to the pool (or to anyone) before its release is finished', () => {
+    const s = subnet({ [poolName]: { ips: ['10.244.100.90-10.244.100.92'], application: 'apps_v1_Deployment_ns_nginx' } });
+    const built = buildAutoPool({
+      subnet: s,
+      workload: owner,
+      interfaceName: 'eth0',
+      family: 4,
+      ips: set(['10.244.100.90']),
+      ipNumber: '+3',
+      reclaim: true,
+    });
+    const pool = {
+      ...built,
+      metadata: { ...built.metadata, name: poolName, annotations: { [releasingIPsAnnotation]: '["10.244.100.91-10.244.100.92"]' } },
+    };
+    // The webhook needs 2: it does not take the marked .91 back, but a free IP through the entry.
+    const grow = run({ subnet: s, pool }, claim(2), 'grow');
+    expect(grow.steps).toEqual(['write-subnet', 'update-pool', 'done']);
+    expect(grow.pool?.spec.ips).toEqual(['10.244.100.90', '10.244.100.93']);
+    expect(grow.pool?.metadata.annotations?.[releasingIPsAnnotation]).toBe('["10.244.100.91-10.244.100.92"]');
+    // The controller finishes the release, then unmarks.
+    const exact = run({ subnet: grow.subnet, ...(grow.pool ? { pool: grow.pool } : {}) }, claim(2), 'exact');
+    expect(exact.steps).toEqual(['write-subnet', 'update-pool', 'done']);
+    expect(entryOf(exact.subnet)?.ips).toEqual(['10.244.100.90', '10.244.100.93']);
   });
 
   it('takes back into the entry IPs the pool has beyond it, when they are free', () => {
