@@ -39,7 +39,10 @@ function asReservation(result: PoolOperationResult): ReservationResult {
   return 'released' in result ? { error: { code: 'bad-request', object: '', message: 'a release answered a reservation' } } : result;
 }
 
-export function poolReservations(kc: KubeConfig, deps: PoolReservationsDependencies): { reserver: PoolReserver; dryRun(): PoolReserver } {
+export function poolReservations(
+  kc: KubeConfig,
+  deps: PoolReservationsDependencies,
+): { reserver: PoolReserver; dryRun(virtual?: readonly SpiderIPPool[]): PoolReserver } {
   const api = customResourceWriter(kc);
   const plan = planner(deps);
   const writer = new PoolStatusWriter<PoolOperation, PoolOperationResult>({
@@ -62,8 +65,8 @@ export function poolReservations(kc: KubeConfig, deps: PoolReservationsDependenc
   };
   // A dry run plans against the cached pools plus what this same request planned before: one request may take two
   // addresses from one pool (two interfaces), and they must differ.
-  const dryRun = (): PoolReserver => {
-    const planned = new Map<string, SpiderIPPool>();
+  const dryRun = (virtual: readonly SpiderIPPool[] = []): PoolReserver => {
+    const planned = new Map<string, SpiderIPPool>(virtual.map((p) => [p.metadata.name ?? '', p]));
     return {
       reserve: async (name, request) => {
         const pool = planned.get(name) ?? deps.pool(name);

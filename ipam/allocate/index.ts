@@ -48,6 +48,7 @@ export {
   jobPodCount,
   parseIPNumber,
   parseReclaim,
+  podTemplateOf,
   type WorkloadObject,
   workloadReplicas,
 } from './auto-pool-size.js';
