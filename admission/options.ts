@@ -31,6 +31,8 @@ export interface ServeOptions {
   primaryNetwork: 'ours' | 'annotated' | 'other';
   multusNamespace: string;
   multusClusterNetwork?: string;
+  /** IPs added to the replica count of an automatic pool whose template has no ippool-ip-number (docs/adr/0008). */
+  autoPoolDefaultRedundant: number;
 }
 
 export const serveUsage = `usage: admission-ipam serve [flags]
@@ -49,7 +51,9 @@ export const serveUsage = `usage: admission-ipam serve [flags]
                                  names pools/subnets) | other (default annotated)
   --multus-namespace NS          where a bare Multus default-network name lives (default kube-system)
   --multus-cluster-network NAD   Multus' clusterNetwork, "ns/name" (default: none)
-  --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)`;
+  --enable-ipv4, --enable-ipv6, --enable-spider-subnet, --validate-deletion  true|false (default true)
+  --auto-pool-default-redundant-ips N  IPs beyond the replica count of an automatic pool whose Pod template has
+                                 no ipam.spidernet.io/ippool-ip-number (default 1)`;
 
 function port(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -95,6 +99,7 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
       'enable-ipv6': str,
       'enable-spider-subnet': str,
       'validate-deletion': str,
+      'auto-pool-default-redundant-ips': str,
     },
   });
   const logLevel = values['log-level'] ?? 'info';
@@ -107,7 +112,10 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
   if (primaryNetwork !== 'ours' && primaryNetwork !== 'annotated' && primaryNetwork !== 'other') {
     throw new Error(`--primary-network=${primaryNetwork}: expected ours, annotated or other`);
   }
+  const redundant = values['auto-pool-default-redundant-ips'] ?? '1';
+  if (!/^[0-9]{1,6}$/.test(redundant)) throw new Error(`--auto-pool-default-redundant-ips=${redundant}: expected a whole number ≥ 0`);
   return {
+    autoPoolDefaultRedundant: Number(redundant),
     kubeconfig: values.kubeconfig,
     namespace,
     trustedUsers: [`system:serviceaccount:${namespace}:${values['service-account'] ?? 'admission-ipam'}`],

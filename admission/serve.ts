@@ -10,6 +10,7 @@ import { customResourceWriter } from '../kube/custom-resources.js';
 import { poolReservations } from '../kube/pool-reservations.js';
 import { applyWebhookConfigurations, injectCABundle } from '../kube/webhook-configurations.js';
 import { startStatusController } from '../scaler/status-controller.js';
+import { autoPools } from './auto-pools.js';
 import type { ClusterView } from './cluster-view.js';
 import { createHealthApp, startHealthServer } from './health.js';
 import type { Logger } from './log.js';
@@ -76,14 +77,18 @@ function podDependencies(kc: KubeConfig, caches: ClusterCaches, options: ServeOp
 export async function serve(options: ServeOptions, log: Logger): Promise<Running> {
   const kc = kubeConfigFor(options.kubeconfig);
   const caches = createClusterCaches(kc);
+  // Automatic pools from SpiderSubnets: workload caches, the webhook's part, the controller.
+  const auto = autoPools(kc, caches, { defaultRedundant: options.autoPoolDefaultRedundant });
   // Subscribed before the caches start, so the first LIST queues every object.
   const statusController = startStatusController({
     pools: caches.pools,
     subnets: caches.subnets,
     writer: customResourceWriter(kc),
     log: log.child({ controller: 'status' }),
+    workloadLives: auto.workloadLives,
   });
-  for (const cache of allCaches(caches)) cache.start();
+  const autoPoolController = auto.startController(log);
+  for (const cache of [...allCaches(caches), ...auto.caches]) cache.start();
   const view: ClusterView = {
     pools: () => caches.pools.list(),
     subnets: () => caches.subnets.list(),
@@ -115,7 +120,12 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
   if (first.changed) log.info({ secret: `${options.namespace}/${options.tlsSecret}`, reason: first.changed }, 'serving certificate issued');
   const metrics = createAdmissionMetrics(registry);
   const app = createWebhookApp({
-    routes: webhookRoutes({ view, config: options.rules, trustedUsers: options.trustedUsers, pods: podDependencies(kc, caches, options) }),
+    routes: webhookRoutes({
+      view,
+      config: options.rules,
+      trustedUsers: options.trustedUsers,
+      pods: { ...podDependencies(kc, caches, options), autoPools: auto.admission },
+    }),
     log,
     metrics,
   });
@@ -126,6 +136,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
       registry,
       readiness: () => {
         const reasons = requiredCaches(caches).flatMap(([name, c]) => (c.isSynced() ? [] : [`${name} cache not synced`]));
+        if (auto.caches.some((c) => !c.isSynced())) reasons.push('workload caches not synced');
         return { ready: reasons.length === 0, reasons };
       },
     }),
@@ -177,7 +188,8 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
       clearInterval(timer);
       for (const w of watchers) w.close();
       statusController.stop();
-      await Promise.all(allCaches(caches).map((cache) => cache.stop()));
+      autoPoolController.stop();
+      await Promise.all([...allCaches(caches), ...auto.caches].map((cache) => cache.stop()));
       await Promise.all([webhook.close(), health.close()]);
     },
   };
