@@ -48,7 +48,8 @@ interface Workload {
 
 export const autoPoolKey = (interfaceName: string, family: 4 | 6): string => `${interfaceName}/${family}`;
 
-type Outcome = { ok: true; pools: Map<string, SpiderIPPool> } | { ok: false; reason: string };
+/** `written`: the pools this admission made or grew (for the log). */
+type Outcome = { ok: true; pools: Map<string, SpiderIPPool>; written: string[] } | { ok: false; reason: string };
 
 /** The workload that owns the Pod's automatic pools, and what its template claims. */
 async function ownerAndClaims(
@@ -102,8 +103,9 @@ export async function autoPoolsForPod(
   dryRun: boolean,
 ): Promise<Outcome> {
   const pools = new Map<string, SpiderIPPool>();
+  const written: string[] = [];
   const wanted = requests.filter((r) => r.source === 'subnet');
-  if (wanted.length === 0) return { ok: true, pools };
+  if (wanted.length === 0) return { ok: true, pools, written };
   const resolved = await ownerAndClaims(facts, deps);
   if (!resolved.ok) return resolved;
   const { owner, claims } = resolved;
@@ -124,9 +126,10 @@ export async function autoPoolsForPod(
       const ensured = await deps.ensure(owner, { ...claim, size }, dryRun);
       if ('error' in ensured) return { ok: false, reason: `${at}: ${ensured.error.message}` };
       pools.set(autoPoolKey(request.interface, family), ensured.pool);
+      if (ensured.wrote) written.push(ensured.pool.metadata.name ?? '');
     }
   }
-  return { ok: true, pools };
+  return { ok: true, pools, written };
 }
 
 /**

@@ -99,11 +99,12 @@ export function mutatePod(deps: PodAdmissionDependencies): AdmissionHandler {
     const key: ReservationKey = statefulSetPod ? { pod: `${namespace}/${name}` } : { token, pod: `${namespace}/${name}` };
     const auto = deps.autoPools
       ? await autoPoolsForPod(requests.requests, facts.facts, deps.autoPools, request.dryRun === true)
-      : { ok: true as const, pools: new Map<string, SpiderIPPool>() };
+      : { ok: true as const, pools: new Map<string, SpiderIPPool>(), written: [] };
     if (!auto.ok) {
       log.info({ reason: auto.reason }, 'pod refused: no automatic pool');
       return refuse(auto.reason);
     }
+    if (auto.written.length > 0) log.info({ pools: auto.written, dryRun: request.dryRun === true }, 'automatic pools made or grown');
     const known = new Set(pools.map((p) => p.metadata.name));
     const virtual = [...auto.pools.values()].filter((p) => !known.has(p.metadata.name));
     const reserver = request.dryRun ? deps.planner(virtual) : deps.reserver;

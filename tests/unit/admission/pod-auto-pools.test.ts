@@ -55,6 +55,7 @@ describe('automatic pools at Pod admission', () => {
     const { d, ensured } = deps();
     const out = await autoPoolsForPod([request], facts(), d, false);
     expect(out.ok && [...out.pools.keys()]).toEqual(['eth0/4']);
+    expect(out.ok && out.written).toEqual(['auto4-nginx-eth0-abcde']);
     expect(ensured).toEqual([
       {
         owner: { ...deployment, uid: 'u-1-abcde' },
@@ -134,7 +135,11 @@ describe('automatic pools at Pod admission', () => {
 
   it('requests from other sources need nothing', async () => {
     const { d, ensured } = deps();
-    expect(await autoPoolsForPod([{ ...request, source: 'ippool' }], facts(), d, false)).toEqual({ ok: true, pools: new Map() });
+    expect(await autoPoolsForPod([{ ...request, source: 'ippool' }], facts(), d, false)).toEqual({
+      ok: true,
+      pools: new Map(),
+      written: [],
+    });
     expect(ensured).toEqual([]);
   });
 });
