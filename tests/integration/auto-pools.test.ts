@@ -1,8 +1,8 @@
 // Automatic pools from SpiderSubnets on the real control plane (behaviour §4), with the seed Deployments applied
 // unchanged: one pool per (workload, interface, family), sized replicas + N, grown and shrunk with the replica count,
 // deleted with the workload unless `ippool-reclaim: "false"` keeps it for the next one of the same name; a CronJob's
-// pool follows its jobTemplate. CIDRs 172.21.1.0/24-172.21.5.0/24 are this file's own (auto-pools-race.test.ts has
-// 172.21.6.0/24 and fd21::/64). Nothing releases the addresses of deleted Pods in this IPAM yet: where a test needs
+// pool follows its jobTemplate; moving a workload to another subnet is refused with a Warning event. CIDRs
+// 172.21.0.0/16 except 172.21.6.0/24 are this file's own (auto-pools-race.test.ts has 172.21.6.0/24 and fd21::/64). Nothing releases the addresses of deleted Pods in this IPAM yet: where a test needs
 // them back it releases them itself (releaseRecordsOfGonePods), standing in for the releaser.
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -222,6 +222,37 @@ describe.sequential('automatic pools', () => {
     await deleteWorkload('Deployment', namespace, 'keep', { app: 'keep' });
     expect(kubectl(['delete', 'spiderippool', name, '--wait=true', '--timeout=60s']).status).toBe(0);
     await waitSubnetCount('auto-keep-v4', 0);
+  });
+
+  it('a Deployment whose template names another subnet keeps its pool; its new Pods are refused; Warning ApplicationSubnetChanged', async () => {
+    const namespace = await createTestNamespace(core, 'auto-move');
+    createSubnet('auto-move-a', '172.21.7.0/24', '172.21.7.10-172.21.7.50', '172.21.7.1');
+    createSubnet('auto-move-b', '172.21.8.0/24', '172.21.8.10-172.21.8.50', '172.21.8.1');
+    applyYaml(
+      deploymentYaml('moving', 1, { 'ipam.spidernet.io/subnet': '{"ipv4":["auto-move-a"]}', 'ipam.spidernet.io/ippool-ip-number': '+1' }),
+      namespace,
+    );
+    await runningPods(core, namespace, { app: 'moving' }, 1);
+    const [pool] = await waitPoolSize('Deployment', namespace, 'moving', 2);
+    applyYaml(
+      deploymentYaml('moving', 1, { 'ipam.spidernet.io/subnet': '{"ipv4":["auto-move-b"]}', 'ipam.spidernet.io/ippool-ip-number': '+1' }),
+      namespace,
+    );
+    const warning = await pollUntil('a Warning ApplicationSubnetChanged on the Deployment', 60_000, async () => {
+      const events = (await core.listNamespacedEvent({ namespace })).items;
+      const found = events.find((e) => e.reason === 'ApplicationSubnetChanged' && e.involvedObject.kind === 'Deployment');
+      return found ? { done: true, value: found } : { done: false, seen: events.map((e) => e.reason).join(' ') };
+    });
+    expect(warning.type).toBe('Warning');
+    expect(warning.message).toContain('moving a workload to SpiderSubnet "auto-move-b"');
+    const refused = await pollUntil('the new ReplicaSet to report the refusal', 60_000, async () => {
+      const events = (await core.listNamespacedEvent({ namespace })).items.filter((e) => e.reason === 'FailedCreate');
+      return events.length > 0 ? { done: true, value: events[0]?.message ?? '' } : { done: false, seen: 'no FailedCreate' };
+    });
+    expect(refused).toContain('is not supported');
+    const after = await poolsOf(custom, 'Deployment', namespace, 'moving');
+    expect(after.map((p) => [p.metadata.name, p.spec.ips])).toEqual([[pool?.metadata.name, pool?.spec.ips]]);
+    await deleteWorkload('Deployment', namespace, 'moving', { app: 'moving' });
   });
 
   it("a CronJob's pool follows its jobTemplate; the Pods of its Jobs take their addresses from it", async () => {
