@@ -45,6 +45,8 @@ export interface ServeOptions {
   /** Period of the releaser's full scan of every pool. */
   gcIntervalSeconds: number;
   leaderElection: LeaderElectionConfig;
+  /** IPs added to the replica count of an automatic pool whose template has no ippool-ip-number (docs/adr/0010). */
+  autoPoolDefaultRedundant: number;
 }
 
 export const serveUsage = `usage: admission-ipam serve [flags]
@@ -72,6 +74,8 @@ export const serveUsage = `usage: admission-ipam serve [flags]
   --leader-election-lease-name NAME   the Lease (default admission-ipam-scaler)
   --leader-election-lease-duration, --leader-election-renew-deadline, --leader-election-retry-period DUR
                                  election timing (default 15s, 10s, 2s, as client-go)
+  --auto-pool-default-redundant-ips N  IPs beyond the replica count of an automatic pool whose Pod template has
+                                 no ipam.spidernet.io/ippool-ip-number (default 1)
 DUR is a number with a unit ms, s, m or h (500ms, 15s, 1.5m, 1h); a bare number is seconds.`;
 
 function port(flag: string, raw: string | undefined, fallback: number): number {
@@ -173,6 +177,7 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
       'leader-election-lease-duration': str,
       'leader-election-renew-deadline': str,
       'leader-election-retry-period': str,
+      'auto-pool-default-redundant-ips': str,
     },
   });
   const logLevel = values['log-level'] ?? 'info';
@@ -185,7 +190,10 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv = proce
   if (primaryNetwork !== 'ours' && primaryNetwork !== 'annotated' && primaryNetwork !== 'other') {
     throw new Error(`--primary-network=${primaryNetwork}: expected ours, annotated or other`);
   }
+  const redundant = values['auto-pool-default-redundant-ips'] ?? '1';
+  if (!/^[0-9]{1,6}$/.test(redundant)) throw new Error(`--auto-pool-default-redundant-ips=${redundant}: expected a whole number ≥ 0`);
   return {
+    autoPoolDefaultRedundant: Number(redundant),
     kubeconfig: values.kubeconfig,
     namespace,
     trustedUsers: [`system:serviceaccount:${namespace}:${values['service-account'] ?? 'admission-ipam'}`],

@@ -13,6 +13,7 @@ import { applyWebhookConfigurations, injectCABundle } from '../kube/webhook-conf
 import { runLeaderControllers } from '../scaler/leader-controllers.js';
 import { startReleaseController } from '../scaler/release-controller.js';
 import { startStatusController } from '../scaler/status-controller.js';
+import { autoPools } from './auto-pools.js';
 import type { ClusterView } from './cluster-view.js';
 import { createHealthApp, startHealthServer } from './health.js';
 import type { Logger } from './log.js';
@@ -87,7 +88,9 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
   const kc = kubeConfigFor(options.kubeconfig);
   const caches = createClusterCaches(kc);
   const reservations = poolWrites(kc, caches);
-  for (const cache of allCaches(caches)) cache.start();
+  // Automatic pools from SpiderSubnets: workload caches, the webhook's part, the controller.
+  const auto = autoPools(kc, caches, { defaultRedundant: options.autoPoolDefaultRedundant });
+  for (const cache of [...allCaches(caches), ...auto.caches]) cache.start();
   const view: ClusterView = {
     pools: () => caches.pools.list(),
     subnets: () => caches.subnets.list(),
@@ -123,7 +126,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
       view,
       config: options.rules,
       trustedUsers: options.trustedUsers,
-      pods: podDependencies(caches, options, reservations),
+      pods: { ...podDependencies(caches, options, reservations), autoPools: auto.admission },
     }),
     log,
     metrics,
@@ -135,6 +138,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
       registry,
       readiness: () => {
         const reasons = requiredCaches(caches).flatMap(([name, c]) => (c.isSynced() ? [] : [`${name} cache not synced`]));
+        if (auto.caches.some((c) => !c.isSynced())) reasons.push('workload caches not synced');
         return { ready: reasons.length === 0, reasons };
       },
     }),
@@ -193,8 +197,10 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
             subnets: caches.subnets,
             writer: customResourceWriter(kc),
             log: log.child({ controller: 'status' }),
+            workloadLives: auto.workloadLives,
           }),
       },
+      { name: 'auto-pool', start: () => auto.startController(log) },
       {
         name: 'release',
         start: () =>
@@ -224,7 +230,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
       clearInterval(timer);
       for (const w of watchers) w.close();
       await controllers.stop();
-      await Promise.all(allCaches(caches).map((cache) => cache.stop()));
+      await Promise.all([...allCaches(caches), ...auto.caches].map((cache) => cache.stop()));
       await Promise.all([webhook.close(), health.close()]);
     },
   };

@@ -51,7 +51,7 @@ export type PoolSettler = (
 export function poolReservations(
   kc: KubeConfig,
   deps: PoolReservationsDependencies,
-): { reserver: PoolReserver; dryRun(): PoolReserver; settle: PoolSettler } {
+): { reserver: PoolReserver; dryRun(virtual?: readonly SpiderIPPool[]): PoolReserver; settle: PoolSettler } {
   const api = customResourceWriter(kc);
   const plan = planner(deps);
   const writer = new PoolStatusWriter<PoolOperation, PoolOperationResult>({
@@ -74,8 +74,8 @@ export function poolReservations(
   };
   // A dry run plans against the cached pools plus what this same request planned before: one request may take two
   // addresses from one pool (two interfaces), and they must differ.
-  const dryRun = (): PoolReserver => {
-    const planned = new Map<string, SpiderIPPool>();
+  const dryRun = (virtual: readonly SpiderIPPool[] = []): PoolReserver => {
+    const planned = new Map<string, SpiderIPPool>(virtual.map((p) => [p.metadata.name ?? '', p]));
     return {
       reserve: async (name, request) => {
         const pool = planned.get(name) ?? deps.pool(name);

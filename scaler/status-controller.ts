@@ -4,9 +4,15 @@
 // whatever event queued it; every write carries the resourceVersion it was decided on.
 
 import type { Logger } from '../admission/log.js';
-import { finalizer, kinds, plurals, type SpiderIPPool, type SpiderSubnet } from '../ipam/model/index.js';
+import { type ControlledPool, finalizer, kinds, plurals, type SpiderIPPool, type SpiderSubnet } from '../ipam/model/index.js';
 import { sameCIDR } from '../ipam/rules/index.js';
-import { poolCounts, poolFinalizerRemovable, subnetFinalizerRemovable, subnetStatus } from '../ipam/status/index.js';
+import {
+  type KeepEntryWithoutPool,
+  poolCounts,
+  poolFinalizerRemovable,
+  subnetFinalizerRemovable,
+  subnetStatus,
+} from '../ipam/status/index.js';
 import { httpStatusOf } from '../kube/api-errors.js';
 import type { CustomResourceWriter } from '../kube/custom-resources.js';
 import type { CacheEvent, ResourceCache } from '../kube/watch/index.js';
@@ -17,6 +23,14 @@ export interface StatusControllerDependencies {
   subnets: ResourceCache<SpiderSubnet & { metadata: { name: string } }>;
   writer: CustomResourceWriter;
   log: Logger;
+  /**
+   * Whether the workload a controlledIPPools entry was made for still exists (its pool may not exist yet: the entry
+   * is written first). Without it, entries of missing pools are dropped at once.
+   */
+  workloadLives?: (poolName: string, entry: ControlledPool) => 'present' | 'absent' | 'unknown';
+  /** How long an entry whose pool and workload both seem gone is kept, for caches that lag a just-created workload. */
+  orphanGraceMs?: number;
+  now?: () => number;
 }
 
 const poolKey = (name: string) => `pool/${name}`;
@@ -33,6 +47,41 @@ function sameStatusDocument(a: string | null | undefined, b: string | null): boo
 
 export function startStatusController(deps: StatusControllerDependencies): { stop(): void; queue: WorkQueue } {
   const { pools, subnets, writer, log } = deps;
+  const graceMs = deps.orphanGraceMs ?? 10_000;
+  const now = deps.now ?? Date.now;
+  /** When each entry (subnet/pool) was first seen without its pool and without its workload. */
+  const orphanSince = new Map<string, number>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  const keepWithoutPool = (subnet: string): KeepEntryWithoutPool | undefined => {
+    const lives = deps.workloadLives;
+    if (!lives) return undefined;
+    return (poolName, entry) => {
+      const id = `${subnet}/${poolName}`;
+      if (lives(poolName, entry) !== 'absent') {
+        orphanSince.delete(id);
+        return true;
+      }
+      const since = orphanSince.get(id) ?? now();
+      orphanSince.set(id, since);
+      if (now() - since >= graceMs) {
+        orphanSince.delete(id);
+        return false;
+      }
+      // Look again once the grace is over, whatever else happens meanwhile.
+      if (!timers.has(id)) {
+        const timer = setTimeout(
+          () => {
+            timers.delete(id);
+            queue.add(subnetKey(subnet));
+          },
+          graceMs - (now() - since),
+        );
+        timer.unref();
+        timers.set(id, timer);
+      }
+      return true;
+    };
+  };
 
   const reconcilePool = async (name: string) => {
     const pool = pools.get(name);
@@ -78,7 +127,7 @@ export function startStatusController(deps: StatusControllerDependencies): { sto
         return;
       }
     }
-    const next = subnetStatus(subnet, all);
+    const next = subnetStatus(subnet, all, keepWithoutPool(name));
     const s = subnet.status ?? {};
     if (
       s.totalIPCount !== next.totalIPCount ||
@@ -131,6 +180,7 @@ export function startStatusController(deps: StatusControllerDependencies): { sto
     stop() {
       offPools();
       offSubnets();
+      for (const t of timers.values()) clearTimeout(t);
       queue.stop();
     },
   };

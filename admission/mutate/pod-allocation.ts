@@ -40,6 +40,8 @@ export interface AllocationContext {
   key: ReservationKey;
   /** Addresses the Pod's result annotations already name, per interface and family (webhook re-invocation). */
   previous?: ReadonlyMap<string, { ipv4?: string; ipv6?: string }>;
+  /** The automatic pools made or found for this Pod, keyed "<interface>/<family>". */
+  autoPools?: ReadonlyMap<string, SpiderIPPool>;
 }
 
 /** The automatic pool of the Pod's workload for this interface and family, made by the scaler from the subnet. */
@@ -75,7 +77,8 @@ function candidatesFor(
 ): { ok: true; pools: Candidate[] } | { ok: false; reason: string } {
   if (request.source === 'subnet') {
     const subnet = names[0] ?? '';
-    const pool = autoPoolOf(ctx.facts, ctx.pools, subnet, request.interface, family);
+    const pool =
+      ctx.autoPools?.get(`${request.interface}/${family}`) ?? autoPoolOf(ctx.facts, ctx.pools, subnet, request.interface, family);
     if (!pool) {
       const w = ctx.facts.topController;
       return {

@@ -2,7 +2,7 @@
 // reserve them in pool status, and write the results into the Pod's annotations
 // (plus the node affinity node-restricted pools need). A Pod that cannot get its
 // addresses is refused with the reason, and keeps nothing reserved.
-import { reservationToken } from '../../ipam/allocate/index.js';
+import { reservationToken, wantsAutoPools } from '../../ipam/allocate/index.js';
 import {
   assignedAnnotationKey,
   parseAssignedResult,
@@ -22,6 +22,7 @@ import { type PodFactsOptions, type PodView, podFacts, readPod } from '../pod-fa
 import { allowed, type Decision, denied, patched } from '../review.js';
 import type { AdmissionHandler } from '../server.js';
 import { allocatePod, type ReservationKey, type Reserver, releaseAllocations } from './pod-allocation.js';
+import { type AutoPoolAdmission, autoPoolsForPod, withLiveOwners } from './pod-auto-pools.js';
 import { assignedResult, mutatedPod } from './pod-patch.js';
 
 export interface PodAdmissionDependencies {
@@ -30,11 +31,16 @@ export interface PodAdmissionDependencies {
   nodes(): NodeFacts[];
   /** Reservations that are written (group commit). */
   reserver: Reserver;
-  /** Reservations that are only planned, for dry-run requests (sideEffects: NoneOnDryRun). */
-  planner(): Reserver;
+  /**
+   * Reservations that are only planned, for dry-run requests (sideEffects: NoneOnDryRun); `virtual` are pools that
+   * exist only in this plan (an automatic pool a dry run would have made).
+   */
+  planner(virtual?: readonly SpiderIPPool[]): Reserver;
   podFacts: PodFactsOptions;
   select: SelectOptions;
   sources: SourceOptions;
+  /** Automatic pools from SpiderSubnets; without it a Pod waits for the controller to make its pool. */
+  autoPools?: AutoPoolAdmission;
 }
 
 /**
@@ -73,7 +79,11 @@ export function mutatePod(deps: PodAdmissionDependencies): AdmissionHandler {
     const refuse = (reason: string, code = 403) =>
       denied(`${who}: ${reason}`, { code, target: { kind: 'Pod', ...(name ? { name } : {}) } });
 
-    const facts = podFacts(pod, namespace, deps.view, deps.podFacts);
+    const view =
+      deps.autoPools && wantsAutoPools(pod.metadata.annotations ?? {})
+        ? await withLiveOwners(pod.metadata.ownerReferences, namespace, deps.view, deps.autoPools)
+        : deps.view;
+    const facts = podFacts(pod, namespace, view, deps.podFacts);
     if (!facts.ok) return refuse(facts.reason, 400);
     if (facts.facts.interfaces.length === 0) return allowed();
     const pools = deps.pools();
@@ -87,7 +97,17 @@ export function mutatePod(deps: PodAdmissionDependencies): AdmissionHandler {
     const statefulSetPod = facts.facts.topController.kind === 'StatefulSet' && name !== '';
     const token = reservationToken(request.uid);
     const key: ReservationKey = statefulSetPod ? { pod: `${namespace}/${name}` } : { token, pod: `${namespace}/${name}` };
-    const reserver = request.dryRun ? deps.planner() : deps.reserver;
+    const auto = deps.autoPools
+      ? await autoPoolsForPod(requests.requests, facts.facts, deps.autoPools, request.dryRun === true)
+      : { ok: true as const, pools: new Map<string, SpiderIPPool>(), written: [] };
+    if (!auto.ok) {
+      log.info({ reason: auto.reason }, 'pod refused: no automatic pool');
+      return refuse(auto.reason);
+    }
+    if (auto.written.length > 0) log.info({ pools: auto.written, dryRun: request.dryRun === true }, 'automatic pools made or grown');
+    const known = new Set(pools.map((p) => p.metadata.name));
+    const virtual = [...auto.pools.values()].filter((p) => !known.has(p.metadata.name));
+    const reserver = request.dryRun ? deps.planner(virtual) : deps.reserver;
     const nodes = deps.nodes();
     const previous = previousAddresses(
       facts.facts.annotations,
@@ -95,7 +115,7 @@ export function mutatePod(deps: PodAdmissionDependencies): AdmissionHandler {
     );
     const allocation = await allocatePod(
       requests.requests,
-      { facts: facts.facts, pools, nodes, select: deps.select, key, previous },
+      { facts: facts.facts, pools, nodes, select: deps.select, key, previous, autoPools: auto.pools },
       reserver,
     );
     if (!allocation.ok) {

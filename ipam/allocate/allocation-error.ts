@@ -19,7 +19,9 @@ export type AllocationErrorCode =
   | 'mismatch'
   | 'insufficient-subnet-ips'
   /** Shrinking an auto pool would drop allocated IPs. */
-  | 'pool-shrink-blocked';
+  | 'pool-shrink-blocked'
+  /** A workload's auto pool comes from another subnet than the one its template names now. */
+  | 'subnet-changed';
 
 export interface AllocationError {
   code: AllocationErrorCode;

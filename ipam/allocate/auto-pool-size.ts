@@ -106,3 +106,21 @@ export function desiredSize(ipNumber: IPNumber | undefined, replicas: number | u
   }
   return { ok: true, value: replicas + Math.max(0, defaultRedundant) };
 }
+
+const stringMap = (v: unknown): Record<string, string> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+};
+
+/** The Pod template of a workload (a CronJob's is inside its jobTemplate): its annotations and hostNetwork. */
+export function podTemplateOf(workload: WorkloadObject): { annotations: Record<string, string>; hostNetwork: boolean } {
+  const spec =
+    groupOf(workload.apiVersion) === 'batch' && workload.kind === 'CronJob'
+      ? field(field(workload.spec, 'jobTemplate'), 'spec')
+      : workload.spec;
+  const template = field(spec, 'template');
+  return {
+    annotations: stringMap(field(field(template, 'metadata'), 'annotations')),
+    hostNetwork: field(field(template, 'spec'), 'hostNetwork') === true,
+  };
+}

@@ -37,13 +37,16 @@ const uidSuffixLength = 5;
 /** Dots may not touch another dot or a dash in a DNS subdomain, nor end it; anything but [a-z0-9.-] is replaced. */
 const dnsSubdomain = (name: string): string => name.replace(/[^a-z0-9.-]/g, '-').replace(/\.(?=[.-]|$)|(?<=[.-])\./g, '-');
 
+/** The part of a workload UID an auto pool's name ends with: the first 5 characters of its last dash-separated part. */
+export const uidSuffix = (uid: string): string => (uid.split('-').pop() ?? '').slice(0, uidSuffixLength).toLowerCase();
+
 /**
  * `auto<v>-<workload>-<interface>-<uid5>`, lower case (behaviour §4.5), e.g. `auto4-test-app-1-eth0-a5bd3`. The
  * workload name is cut so the whole stays within 253 characters; Spiderpool budgets one character too few and can
  * reach 254, which the API server refuses.
  */
 export function autoPoolName(family: IPFamily, workloadName: string, interfaceName: string, workloadUID: string): string {
-  const suffix = (workloadUID.split('-').pop() ?? '').slice(0, uidSuffixLength).toLowerCase();
+  const suffix = uidSuffix(workloadUID);
   if (!/^[a-z0-9]+$/.test(suffix)) throw new TypeError(`workload UID "${workloadUID}" gives no name suffix for an automatic pool`);
   const fixed = `auto${family}-`.length + 2 + suffix.length;
   const iface = interfaceName.toLowerCase().slice(0, maxObjectNameLength - fixed - 1);

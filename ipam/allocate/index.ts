@@ -7,7 +7,39 @@ export {
   shrinkBlockedSubstring,
   usedOutSubstring,
 } from './allocation-error.js';
-export { type AutoPoolFacts, autoPoolName, autoPoolPodAffinity, buildAutoPool, resizePoolIPs, subnetFreeIPs } from './auto-pool.js';
+export {
+  type AutoPoolFacts,
+  autoPoolName,
+  autoPoolPodAffinity,
+  buildAutoPool,
+  resizePoolIPs,
+  subnetFreeIPs,
+  uidSuffix,
+} from './auto-pool.js';
+export {
+  type AutoPoolClaim,
+  type AutoPoolOwner,
+  applicationGV,
+  applicationKey,
+  autoPoolClaims,
+  entryApplication,
+  type NativeWorkloadKind,
+  nativeWorkloadKind,
+  nativeWorkloadKinds,
+  parseApplicationKey,
+  wantsAutoPools,
+} from './auto-pool-claims.js';
+export {
+  type AutoPoolMode,
+  type AutoPoolState,
+  type AutoPoolStep,
+  claimedPoolName,
+  findAutoPool,
+  isAutoPoolOf,
+  isReclaimed,
+  planAutoPool,
+  releasingIPsAnnotation,
+} from './auto-pool-plan.js';
 export {
   desiredSize,
   fixedNumberRequired,
@@ -16,6 +48,7 @@ export {
   jobPodCount,
   parseIPNumber,
   parseReclaim,
+  podTemplateOf,
   type WorkloadObject,
   workloadReplicas,
 } from './auto-pool-size.js';

@@ -116,7 +116,11 @@ function checkAffinity(pool: SpiderIPPool): Violation[] {
   return out;
 }
 
-/** Pools owned by a SpiderSubnet stay inside its IPs; an automatic pool's IPs are exactly what the subnet handed it. */
+/**
+ * Pools owned by a SpiderSubnet stay inside its IPs; an automatic pool's IPs stay inside what the subnet handed it.
+ * Spiderpool asks for equality; a subset is allowed here because the scaler resizes in two writes, the subnet's
+ * record first when growing and the pool first when shrinking, so the pool is briefly smaller than its record.
+ */
 function checkOwnerSubnet(pool: SpiderIPPool, a: AddressAnalysis, ctx: PoolValidationContext, ipsChanged: boolean): Violation[] {
   const ownerName = controllerSubnetName(pool);
   if (!ctx.config.enableSpiderSubnet || ownerName === undefined) return [];
@@ -141,7 +145,7 @@ function checkOwnerSubnet(pool: SpiderIPPool, a: AddressAnalysis, ctx: PoolValid
   const record = controlled.value.get(pool.metadata.name ?? '');
   const recorded = checkAddressSpec({ ...pool.spec, ips: record?.ips ?? [], excludeIPs: [] }, ctx.config, { checkCanonical: false })
     .analysis.ips;
-  if (!recorded || !(isSubset(a.usable, recorded) && isSubset(recorded, a.usable))) {
+  if (!recorded || !isSubset(a.usable, recorded)) {
     return [
       forbidden(
         'spec.ips',

@@ -47,17 +47,32 @@ function ownedBySubnet(pool: SpiderIPPool, subnet: SpiderSubnet): boolean {
 }
 
 /**
+ * Whether an automatic pool's entry whose pool does not exist stays: true while its pool is being made (the entry is
+ * written before the pool, and the workload is still there), false once the workload is gone.
+ */
+export type KeepEntryWithoutPool = (poolName: string, entry: ControlledPool) => boolean;
+
+/**
  * The subnet's record of which of its IPs each pool holds. Entries of automatic pools (with `application`) are
- * written by the scaler and kept as they are while the pool exists; manual pools the subnet owns are recorded
+ * written by the scaler and kept as they are while the pool exists, or while `keepWithoutPool` says its pool is
+ * being made (never for a terminating subnet, which makes no more pools); manual pools the subnet owns are recorded
  * as the intersection of their usable IPs with the subnet's.
  */
-export function subnetStatus(subnet: SpiderSubnet, pools: readonly SpiderIPPool[]): SubnetStatusFields {
+export function subnetStatus(
+  subnet: SpiderSubnet,
+  pools: readonly SpiderIPPool[],
+  keepWithoutPool: KeepEntryWithoutPool = () => false,
+): SubnetStatusFields {
   const own = storedAddresses(subnet);
   const previous = parseControlledIPPools(subnet.status?.controlledIPPools);
   const entries = new Map<string, ControlledPool>();
   const existing = new Set(pools.map((p) => p.metadata.name));
+  const terminating = subnet.metadata.deletionTimestamp !== undefined;
   if (previous.ok) {
-    for (const [name, entry] of previous.value) if (entry.application !== undefined && existing.has(name)) entries.set(name, entry);
+    for (const [name, entry] of previous.value) {
+      if (entry.application === undefined) continue;
+      if (existing.has(name) || (!terminating && keepWithoutPool(name, entry))) entries.set(name, entry);
+    }
   }
   if (own.ok) {
     for (const pool of pools) {
@@ -69,6 +84,17 @@ export function subnetStatus(subnet: SpiderSubnet, pools: readonly SpiderIPPool[
       entries.set(name, { ips: isEmpty(held) ? [] : formatRangeSet(held) });
     }
   }
+  return {
+    ...controlledStatus(subnet, entries),
+    totalIPCount: own.ok ? cappedCount(count(own.usable)) : (subnet.status?.totalIPCount ?? 0),
+  };
+}
+
+/** status.controlledIPPools as stored (sorted by pool name; null when empty) and the count of IPs the entries hold. */
+export function controlledStatus(
+  subnet: SpiderSubnet,
+  entries: ReadonlyMap<string, ControlledPool>,
+): { controlledIPPools: string | null; allocatedIPCount: number } {
   let allocated = 0n;
   for (const entry of entries.values()) {
     const stored = storedAddresses({ metadata: {}, spec: { ...subnet.spec, ips: entry.ips, excludeIPs: [] } });
@@ -77,7 +103,6 @@ export function subnetStatus(subnet: SpiderSubnet, pools: readonly SpiderIPPool[
   const sorted = [...entries.entries()].sort(([a], [b]) => a.localeCompare(b));
   return {
     controlledIPPools: sorted.length === 0 ? null : JSON.stringify(Object.fromEntries(sorted)),
-    totalIPCount: own.ok ? cappedCount(count(own.usable)) : (subnet.status?.totalIPCount ?? 0),
     allocatedIPCount: cappedCount(allocated),
   };
 }

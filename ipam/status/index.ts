@@ -1,5 +1,7 @@
 export {
   cappedCount,
+  controlledStatus,
+  type KeepEntryWithoutPool,
   type PoolCounts,
   poolCounts,
   poolFinalizerRemovable,

@@ -3,7 +3,7 @@
 // and addresses across scenarios, so the files are applied one at a time, in order.
 // The CIDRs 10.6.0.0/16, 10.7.0.0/16, 10.244.0.0/16 and 172.18.0.0/16 belong to this file.
 import { describe, expect, it } from 'vitest';
-import { kubectl, pollUntil } from '../support/cluster.js';
+import { clients, kubectl, pollUntil, withClusterLock } from '../support/cluster.js';
 
 const cases: Array<[string, Array<[resource: string, total: number]>]> = [
   ['fixed-ip-calico/nginx-v4-ippool.yaml', [['sp/nginx-v4-ippool', 11]]],
@@ -31,22 +31,31 @@ const cases: Array<[string, Array<[resource: string, total: number]>]> = [
   ['affinity/shared-static-ipv4-ippool.yaml', [['sp/shared-static-ipv4-ippool', 4]]],
 ];
 
+// auto-pools.test.ts uses the names of multi-nic/subnets-ens192-ens224.yaml (with its own CIDRs): take turns.
+const sharedNames = new Set(['multi-nic/subnets-ens192-ens224.yaml']);
+const { core } = clients();
+
 describe.sequential('seed manifests', () => {
   it.each(cases)('%s applies unchanged, is counted, and deletes', async (file, expected) => {
-    const path = `examples/${file}`;
-    kubectl(['delete', '-f', path, '--ignore-not-found', '--wait=true', '--timeout=60s']);
-    const applied = kubectl(['apply', '--validate=strict', '-f', path]);
-    expect(applied.status, applied.stderr).toBe(0);
-    // Only warnings may be printed (the finalizer name, a subnet stored in canonical form).
-    for (const line of applied.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^Warning: /);
-    for (const [resource, total] of expected) {
-      await pollUntil(`${resource} to count ${total} IPs`, 30_000, async () => {
-        const out = kubectl(['get', resource, '-o', 'jsonpath={.status.allocatedIPCount}/{.status.totalIPCount}']).stdout;
-        return out === `0/${total}` ? { done: true, value: out } : { done: false, seen: out };
-      });
-    }
-    const deleted = kubectl(['delete', '-f', path, '--wait=true', '--timeout=60s']);
-    expect(deleted.status, deleted.stderr).toBe(0);
-    for (const [resource] of expected) expect(kubectl(['get', resource]).stderr).toMatch(/NotFound/);
+    if (sharedNames.has(file)) await withClusterLock(core, 'seed-subnet-names', () => applyAndDelete(file, expected));
+    else await applyAndDelete(file, expected);
   });
 });
+
+async function applyAndDelete(file: string, expected: Array<[resource: string, total: number]>): Promise<void> {
+  const path = `examples/${file}`;
+  kubectl(['delete', '-f', path, '--ignore-not-found', '--wait=true', '--timeout=60s']);
+  const applied = kubectl(['apply', '--validate=strict', '-f', path]);
+  expect(applied.status, applied.stderr).toBe(0);
+  // Only warnings may be printed (the finalizer name, a subnet stored in canonical form).
+  for (const line of applied.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^Warning: /);
+  for (const [resource, total] of expected) {
+    await pollUntil(`${resource} to count ${total} IPs`, 30_000, async () => {
+      const out = kubectl(['get', resource, '-o', 'jsonpath={.status.allocatedIPCount}/{.status.totalIPCount}']).stdout;
+      return out === `0/${total}` ? { done: true, value: out } : { done: false, seen: out };
+    });
+  }
+  const deleted = kubectl(['delete', '-f', path, '--wait=true', '--timeout=60s']);
+  expect(deleted.status, deleted.stderr).toBe(0);
+  for (const [resource] of expected) expect(kubectl(['get', resource]).stderr).toMatch(/NotFound/);
+}

@@ -56,3 +56,37 @@ export async function createUnmanagedPod(core: CoreV1Api, namespace: string, nam
   });
   return { pod: `${namespace}/${name}`, podUid: created.metadata?.uid ?? '' };
 }
+
+/**
+ * Runs `fn` while holding a cluster-wide lock (a ConfigMap in `default` that only one holder can create), for test
+ * files that must use the same cluster-scoped names, e.g. the SpiderSubnets a seed manifest names. A lock older
+ * than `staleMs` was left by a crashed run and is taken over.
+ */
+export async function withClusterLock<T>(core: CoreV1Api, name: string, fn: () => Promise<T>, staleMs = 10 * 60_000): Promise<T> {
+  const lock = `test-lock-${name}`;
+  const holder = randomBytes(4).toString('hex');
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: lock }, data: { holder, since: String(Date.now()) } },
+      });
+      break;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+      const held = await core.readNamespacedConfigMap({ namespace: 'default', name: lock }).catch(() => undefined);
+      if (held && Date.now() - Number(held.data?.since ?? 0) > staleMs) {
+        await core.deleteNamespacedConfigMap({ namespace: 'default', name: lock }).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`cluster lock ${lock} still held by ${held?.data?.holder ?? 'someone'}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await core.deleteNamespacedConfigMap({ namespace: 'default', name: lock }).catch(() => undefined);
+  }
+}

@@ -167,6 +167,13 @@ const cases: Array<[string, SpiderIPPool, SpiderIPPool, PoolValidationContext, O
     /managed by the scaler/,
   ],
   [
+    'PU23b the scaler shrinks an auto pool before its subnet record',
+    old({ ips: ['172.18.40.1'] }, autoMeta),
+    old({ ips: [] }, autoMeta),
+    ctx([], [autoSubnet], subnetOn),
+    'Accepted',
+  ],
+  [
     'PU24 annotation added to an auto pool',
     old({ ips: ['172.18.40.1'] }, autoMeta),
     old({ ips: ['172.18.40.1'] }, { ...autoMeta, annotations: { aaa: 'test' } }),

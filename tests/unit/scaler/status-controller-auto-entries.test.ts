@@ -1,0 +1,93 @@
+// The status controller and controlledIPPools entries written before their pool: kept while the workload lives,
+// dropped once it is gone — after a grace, since workload caches lag a workload created a moment ago.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../../admission/log.js';
+import type { SpiderIPPool, SpiderSubnet } from '../../../ipam/model/index.js';
+import type { CustomResourceWriter } from '../../../kube/custom-resources.js';
+import type { CacheEvent, CacheListener, ResourceCache } from '../../../kube/watch/index.js';
+import { startStatusController } from '../../../scaler/status-controller.js';
+
+type Named<T> = T & { metadata: { name: string } };
+
+class FakeCache<T extends { metadata: { name: string } }> {
+  store = new Map<string, T>();
+  listeners = new Set<CacheListener<T>>();
+  get = (k: string) => this.store.get(k);
+  list = () => [...this.store.values()];
+  isSynced = () => true;
+  on(l: CacheListener<T>) {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  put(o: T) {
+    const old = this.store.get(o.metadata.name);
+    this.store.set(o.metadata.name, o);
+    const e: CacheEvent<T> = old
+      ? { type: 'modified', key: o.metadata.name, object: o, old }
+      : { type: 'added', key: o.metadata.name, object: o };
+    for (const l of this.listeners) l(e);
+  }
+}
+
+const silent = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent } as unknown as Logger;
+const entry = { ips: ['10.0.0.10-10.0.0.14'], application: 'apps_v1_Deployment_ns_nginx' };
+
+function subnet(rv: string, controlled: string | null): Named<SpiderSubnet> {
+  return {
+    metadata: { name: 's', resourceVersion: rv },
+    spec: { ipVersion: 4, subnet: '10.0.0.0/24', ips: ['10.0.0.10-10.0.0.60'] },
+    status: { controlledIPPools: controlled, totalIPCount: 51, allocatedIPCount: controlled ? 5 : 0 },
+  };
+}
+
+function setup(lives: () => 'present' | 'absent' | 'unknown', clock: { t: number }) {
+  const pools = new FakeCache<Named<SpiderIPPool>>();
+  const subnets = new FakeCache<Named<SpiderSubnet>>();
+  const writes: Array<Record<string, unknown>> = [];
+  const writer: CustomResourceWriter = {
+    patchStatus: async (_plural, _name, _rv, status) => {
+      writes.push(status);
+      return {};
+    },
+    get: async () => ({}),
+    setFinalizers: async () => {},
+    delete: async () => {},
+  };
+  const controller = startStatusController({
+    pools: pools as unknown as ResourceCache<Named<SpiderIPPool>>,
+    subnets: subnets as unknown as ResourceCache<Named<SpiderSubnet>>,
+    writer,
+    log: silent,
+    workloadLives: lives,
+    orphanGraceMs: 1000,
+    now: () => clock.t,
+  });
+  return { subnets, writes, controller };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 30));
+let stop: (() => void) | undefined;
+afterEach(() => stop?.());
+
+describe('entries of automatic pools that do not exist yet', () => {
+  it('are kept while their workload lives', async () => {
+    const t = setup(() => 'present', { t: 0 });
+    stop = t.controller.stop;
+    t.subnets.put(subnet('1', JSON.stringify({ 'auto4-nginx-eth0-abcde': entry })));
+    await settle();
+    expect(t.writes).toEqual([]);
+  });
+
+  it('are dropped once the workload has looked gone for the grace period', async () => {
+    const clock = { t: 0 };
+    const t = setup(() => 'absent', clock);
+    stop = t.controller.stop;
+    t.subnets.put(subnet('1', JSON.stringify({ 'auto4-nginx-eth0-abcde': entry })));
+    await settle();
+    expect(t.writes).toEqual([]);
+    clock.t = 1500;
+    t.subnets.put(subnet('2', JSON.stringify({ 'auto4-nginx-eth0-abcde': entry })));
+    await settle();
+    expect(t.writes).toEqual([{ controlledIPPools: null, totalIPCount: 51, allocatedIPCount: 0 }]);
+  });
+});
