@@ -1,7 +1,10 @@
 // Writes to our custom resources: status through the status subresource and
 // finalizer removal, each guarded by the resourceVersion the decision was made on.
-import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+// They go over the kept-alive connections of kube/json-client.ts: status writes are
+// on the admission path, one per batch of reservations.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { group, version } from '../ipam/model/index.js';
+import { jsonClient } from './json-client.js';
 
 export interface CustomResourceWriter {
   /** Merge-patches `status`; 409 when the object changed since `resourceVersion`. Resolves to the stored object. */
@@ -13,21 +16,23 @@ export interface CustomResourceWriter {
   delete(plural: string, name: string): Promise<void>;
 }
 
+const mergePatch = 'application/merge-patch+json';
+
 export function customResourceWriter(kc: KubeConfig): CustomResourceWriter {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const client = jsonClient(kc);
+  const path = (plural: string, name: string) => `/apis/${group}/${version}/${plural}/${encodeURIComponent(name)}`;
   return {
     patchStatus(plural, name, resourceVersion, status) {
-      return api.patchClusterCustomObjectStatus({ group, version, plural, name, body: { metadata: { resourceVersion }, status } }, merge);
+      return client.request('PATCH', `${path(plural, name)}/status`, { metadata: { resourceVersion }, status }, mergePatch);
     },
     get(plural, name) {
-      return api.getClusterCustomObject({ group, version, plural, name });
+      return client.request('GET', path(plural, name));
     },
     async setFinalizers(plural, name, resourceVersion, finalizers) {
-      await api.patchClusterCustomObject({ group, version, plural, name, body: { metadata: { resourceVersion, finalizers } } }, merge);
+      await client.request('PATCH', path(plural, name), { metadata: { resourceVersion, finalizers } }, mergePatch);
     },
     async delete(plural, name) {
-      await api.deleteClusterCustomObject({ group, version, plural, name });
+      await client.request('DELETE', path(plural, name));
     },
   };
 }

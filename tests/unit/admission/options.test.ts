@@ -27,6 +27,7 @@ describe('parseServeOptions defaults', () => {
       logLevel: 'info',
       pendingReservationTTLSeconds: 60,
       gcIntervalSeconds: 600,
+      autoPoolDefaultRedundant: 1,
       rules: { enableIPv4: true, enableIPv6: true, enableSpiderSubnet: true, validateDeletion: true },
       leaderElection: {
         enabled: true,
@@ -93,6 +94,7 @@ describe('parseServeOptions flags', () => {
       '--pending-reservation-ttl=90s',
       '--gc-interval',
       '5m',
+      '--auto-pool-default-redundant-ips=0',
       '--leader-elect=false',
       '--leader-election-namespace=elections',
       '--leader-election-lease-name=mine',
@@ -121,6 +123,7 @@ describe('parseServeOptions flags', () => {
       logLevel: 'debug',
       pendingReservationTTLSeconds: 90,
       gcIntervalSeconds: 300,
+      autoPoolDefaultRedundant: 0,
       rules: { enableIPv4: false, enableIPv6: true, enableSpiderSubnet: false, validateDeletion: false },
       leaderElection: {
         enabled: false,
