@@ -1,7 +1,7 @@
 // The CNI plugin against the real API server: a Pod admitted by the webhook gets its eth0 and net1 addresses back in
 // every CNI version; a forged annotation, a Pod of an excluded namespace and credentials without the two permissions
 // are refused with errors that say why. The node's least-privilege kubeconfig is the one deploy/cni/install.sh writes,
-// run here outside a container. CIDRs 172.19.0.0/16 and fd19::/64 are this file's own (172.19.1-3.x).
+// run here outside a container. CIDRs 172.19.0.0/16 and fd19::/64 are the cni-readback tests' own (here 172.19.1-2.x and fd19::/80).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -62,7 +62,7 @@ spec: {subnet: 172.19.1.0/24, ips: ["172.19.1.10-172.19.1.19"], gateway: 172.19.
 apiVersion: spiderpool.spidernet.io/v2beta1
 kind: SpiderIPPool
 metadata: {name: ${pools.v6}}
-spec: {subnet: "fd19::/64", ips: ["fd19::a-fd19::13"], gateway: "fd19::1"}
+spec: {subnet: "fd19::/80", ips: ["fd19::a-fd19::13"], gateway: "fd19::1"}
 ---
 apiVersion: spiderpool.spidernet.io/v2beta1
 kind: SpiderIPPool
@@ -116,7 +116,7 @@ describe('cni-readback on the real API server', () => {
       cniVersion: v,
       ips: [
         { ...(legacy ? { version: '4' } : {}), address: '172.19.1.10/24', gateway: '172.19.1.1' },
-        { ...(legacy ? { version: '6' } : {}), address: 'fd19::a/64', gateway: 'fd19::1' },
+        { ...(legacy ? { version: '6' } : {}), address: 'fd19::a/80', gateway: 'fd19::1' },
       ],
       routes: [
         { dst: '172.19.200.0/24', gw: '172.19.1.254' },
@@ -262,7 +262,7 @@ describe('cni-readback on the real API server', () => {
       config: netConfig('1.0.0', node.kubeconfig),
     });
     expect(run.status, run.stdout + run.stderr).toBe(0);
-    expect(run.json).toMatchObject({ ips: [{ address: '172.19.1.10/24' }, { address: 'fd19::a/64' }] });
+    expect(run.json).toMatchObject({ ips: [{ address: '172.19.1.10/24' }, { address: 'fd19::a/80' }] });
     const denied = expectError(add('eth0', '1.0.0', { kubeconfig: (await install('nobody')).kubeconfig }), 105);
     expect(denied.msg).toContain('HTTP 403');
     expect(denied.details).toContain('need "get" on pods and on spiderippools.spiderpool.spidernet.io');
