@@ -153,7 +153,10 @@ function checkRecord(pod: PodView, a: AssignedResult, pool: SpiderIPPool, part: 
       'the annotation does not match the pool records',
     );
   }
-  if (a.token !== '' && record.token === a.token && podNamespace(record.pod) === pod.namespace) return { ok: true, value: undefined };
+  // A generateName Pod is reserved as "<ns>/" (its name comes later); a reservation that names a Pod names this one.
+  const sameName = record.pod === `${pod.namespace}/` || record.pod === ref;
+  if (a.token !== '' && record.token === a.token && podNamespace(record.pod) === pod.namespace && sameName)
+    return { ok: true, value: undefined };
   // A StatefulSet reservation is keyed by the Pod's name from admission on and carries no token.
   if (a.token === '' && record.token === undefined && record.pod === ref) return { ok: true, value: undefined };
   return refuse(

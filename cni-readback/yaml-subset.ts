@@ -20,6 +20,8 @@ const fail = (line: number, message: string): never => {
 
 /** The text before a comment: "#" at the start or after whitespace, outside quotes. */
 function stripComment(text: string): string {
+  // Most lines have no "#" at all, and base64 lines of certificates are thousands of characters long.
+  if (!text.includes('#')) return text;
   let quote: string | undefined;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -160,6 +162,13 @@ class Reader {
         continue;
       }
       const itemIndent = indent + (line.text.length - item.length);
+      if (item === '-' || item.startsWith('- ')) {
+        // "- - x": a sequence inside a sequence, its first item on this line; read it as if on a line of its own.
+        this.i--;
+        this.lines[this.i] = { number: line.number, indent: itemIndent, text: item };
+        out.push(this.sequence(itemIndent));
+        continue;
+      }
       const entry = item.startsWith('{') || item.startsWith('[') ? undefined : splitEntry(item, line.number);
       if (entry) out.push(this.mapping(itemIndent, { key: entry[0], rest: entry[1], line: line.number }));
       else out.push(scalar(item, line.number));

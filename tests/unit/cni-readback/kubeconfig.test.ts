@@ -1,7 +1,9 @@
 // The kubeconfig reader: kubectl's block style and JSON, checked against the `yaml` library as the oracle, and the
 // credentials and file references the plugin takes from it.
+
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { kubeconfigYaml } from '../../../cluster/src/pki.js';
 import { parseKubeconfig, parseYamlSubset } from '../../../cni-readback/index.js';
 
@@ -65,6 +67,33 @@ describe('the YAML subset', () => {
   });
 });
 
+describe('the YAML subset, property', () => {
+  // Documents of the shapes kubeconfigs have (nested mappings, lists of mappings, one-line scalars) as the yaml library
+  // writes them in block style: ours must read back what it wrote.
+  const key = fc.stringMatching(/^[a-z][a-z0-9-]{0,11}$/);
+  const scalar = fc.oneof(
+    fc.stringMatching(/^[A-Za-z0-9+/=:.,_ #'"-]{0,40}$/),
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const { doc } = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, scalar, tie('map'), fc.array(tie('value'), { maxLength: 3 })),
+    map: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+    doc: fc.dictionary(key, tie('value'), { minKeys: 1, maxKeys: 5 }),
+  }));
+
+  it('reads back what yaml.stringify writes', () => {
+    fc.assert(
+      fc.property(doc, (d) => {
+        const text = stringifyYaml(d, { lineWidth: 0 });
+        expect(parseYamlSubset(text)).toEqual(parseYaml(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('parseKubeconfig', () => {
   it('takes the current context: server, CA data, TLS server name, and a token file relative to the kubeconfig', () => {
     expect(parseKubeconfig(kubectlStyle, '/etc/cni/net.d/admission-ipam.d/admission-ipam.kubeconfig')).toEqual({
@@ -104,7 +133,11 @@ describe('parseKubeconfig', () => {
 
   it.each([
     ['no current context', 'apiVersion: v1\ncontexts: []\n', /has no current-context/],
-    ['an unknown cluster', 'current-context: x\ncontexts:\n- name: x\n  context: {cluster: c}\n', /flow collections|names cluster "c"/],
+    [
+      'an unknown cluster',
+      'current-context: x\ncontexts:\n- name: x\n  context:\n    cluster: c\n',
+      /names cluster "c", which is not in clusters/,
+    ],
     [
       'plain http',
       JSON.stringify({

@@ -56,6 +56,12 @@ describe('readBack', () => {
       'reservation of evil/',
     ],
     [
+      'pending under the token, for another name',
+      { '172.19.1.10': { pod: 'shop/web-other', podUid: '', token, at: 1 } },
+      {},
+      'reservation of shop/web-other',
+    ],
+    [
       'a StatefulSet reservation of another name',
       { '172.19.1.10': { pod: 'shop/web-1', podUid: '', at: 1 } },
       { token: '' },
