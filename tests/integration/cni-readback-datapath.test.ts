@@ -2,13 +2,15 @@
 // called exactly as a runtime calls them. Two network namespaces made here play two Pods' sandboxes; a veth pair made
 // here is the "underlay" parent of their macvlan interfaces. Each Pod's namespace gets the addresses the webhook
 // assigned, the routes recorded, and the two Pods ping each other over IPv4 and IPv6. CHECK and DEL go through macvlan
-// too. Needs root and the plugins: it installs the plugins (and ping) when missing, and fails, never skips, otherwise.
+// too. pod-a's IPAM is the bundle run by node, pod-b's the single executable built here. Needs root and the plugins:
+// it installs the plugins (and ping) when missing, and fails, never skips, otherwise.
 // CIDRs: 172.19.3.0/24 and fd19::1:0:0:0/80, inside the cni-readback tests' 172.19.0.0/16 and fd19::/64.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildSea } from '../../cni-readback/build.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
 import { buildPluginForTest } from '../support/cni-plugin.js';
 import { resultShapeProblems } from '../support/cni-shapes.js';
@@ -21,10 +23,11 @@ const parent = `cnidp${suffix}p`; // the macvlan parent, in this (the "node's") 
 const peer = `cnidp${suffix}q`;
 const lan = `cnidp-${suffix}-lan`; // the other end of the underlay
 const pods = [
-  { name: 'pod-a', netns: `cnidp-${suffix}-a`, cniVersion: '1.0.0', v4: '172.19.3.10', v6: 'fd19::1:0:0:a' },
-  { name: 'pod-b', netns: `cnidp-${suffix}-b`, cniVersion: '0.3.1', v4: '172.19.3.11', v6: 'fd19::1:0:0:b' },
+  { name: 'pod-a', netns: `cnidp-${suffix}-a`, cniVersion: '1.0.0', v4: '172.19.3.10', v6: 'fd19::1:0:0:a', plugin: 'bundle' },
+  { name: 'pod-b', netns: `cnidp-${suffix}-b`, cniVersion: '0.3.1', v4: '172.19.3.11', v6: 'fd19::1:0:0:b', plugin: 'sea' },
 ];
-let plugin = '';
+const pluginDirs = { bundle: '', sea: '' };
+let work = '';
 let namespace = '';
 
 function run(cmd: string, args: string[]): string {
@@ -76,7 +79,7 @@ function cni(command: 'ADD' | 'CHECK' | 'DEL', pod: (typeof pods)[number], uid: 
       CNI_NETNS: `/var/run/netns/${pod.netns}`,
       CNI_IFNAME: 'eth0',
       // Our plugin first, as `spiderpool`; macvlan finds its IPAM plugin by the ipam type on this path.
-      CNI_PATH: `${plugin}:${cniDir}`,
+      CNI_PATH: `${pluginDirs[pod.plugin as keyof typeof pluginDirs]}:${cniDir}`,
       CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=${pod.name};K8S_POD_INFRA_CONTAINER_ID=c;K8S_POD_UID=${uid}`,
     },
   });
@@ -88,7 +91,10 @@ const added = new Map<string, Record<string, unknown>>();
 
 beforeAll(async () => {
   ensureTools();
-  plugin = await buildPluginForTest();
+  work = await buildPluginForTest();
+  pluginDirs.bundle = work;
+  pluginDirs.sea = join(work, 'sea');
+  buildSea(join(work, 'spiderpool'), pluginDirs.sea);
   namespace = await createTestNamespace(core, 'cnidp');
   const apply = kubectl(
     ['apply', '-f', '-'],
@@ -126,6 +132,7 @@ spec: {subnet: "fd19::1:0:0:0/80", ips: ["fd19::1:0:0:a-fd19::1:0:0:13"], gatewa
 });
 
 afterAll(() => {
+  if (work !== '') rmSync(work, { recursive: true, force: true });
   for (const pod of pods) quietly('ip', ['netns', 'delete', pod.netns]);
   quietly('ip', ['link', 'delete', parent]);
   quietly('ip', ['netns', 'delete', lan]);

@@ -4,7 +4,7 @@
 // run here outside a container. CIDRs 172.19.0.0/16 and fd19::/64 are the cni-readback tests' own (here 172.19.1-2.x and fd19::/80).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -99,6 +99,7 @@ spec:
 });
 
 afterAll(() => {
+  if (work !== '') rmSync(work, { recursive: true, force: true });
   for (const args of cleanup) kubectl(args);
   for (const pool of Object.values(pools)) {
     kubectl(['patch', `sp/${pool}`, '--subresource=status', '--type=merge', '-p', '{"status":{"allocatedIPs":null}}']);
