@@ -64,14 +64,18 @@ export function startReleaseController(deps: ReleaseControllerDependencies): { s
   const { pods, pools, statefulSets, nodes, settle, log } = deps;
   const now = deps.now ?? (() => new Date());
 
-  // Reservation token → Pod key, for the pending records of generateName Pods.
-  const byToken = new Map<string, string>();
+  // Reservation token → keys of the Pods carrying it (one, unless an annotation was copied), for pending records.
+  const byToken = new Map<string, Set<string>>();
   const tokensOfPod = new Map<string, string[]>();
   // Tokens of Pods seen deleted, with when: their reservations need not wait out the grace period.
   const deletedTokens = new Map<string, number>();
 
   const indexPod = (key: string, pod: PodObject | undefined) => {
-    for (const token of tokensOfPod.get(key) ?? []) if (byToken.get(token) === key) byToken.delete(token);
+    for (const token of tokensOfPod.get(key) ?? []) {
+      const holders = byToken.get(token);
+      holders?.delete(key);
+      if (holders?.size === 0) byToken.delete(token);
+    }
     tokensOfPod.delete(key);
     if (!pod) return;
     const tokens = [
@@ -81,7 +85,7 @@ export function startReleaseController(deps: ReleaseControllerDependencies): { s
           .filter((t) => t !== ''),
       ),
     ];
-    for (const token of tokens) byToken.set(token, key);
+    for (const token of tokens) byToken.set(token, (byToken.get(token) ?? new Set()).add(key));
     if (tokens.length > 0) tokensOfPod.set(key, tokens);
   };
   const forgetOldDeletions = (nowMs: number) => {
@@ -97,7 +101,9 @@ export function startReleaseController(deps: ReleaseControllerDependencies): { s
       return pod ? viewOf(pod) : undefined;
     },
     podByToken: (token) => {
-      const key = byToken.get(token);
+      const holders = byToken.get(token);
+      if (holders && holders.size > 1) return 'ambiguous';
+      const key = holders?.values().next().value;
       const pod = key === undefined ? undefined : pods.get(key);
       return pod ? viewOf(pod) : undefined;
     },

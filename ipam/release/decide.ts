@@ -32,7 +32,8 @@ export interface ReleaseFacts {
   /** How long a pending reservation may wait for its Pod. */
   pendingTTLSeconds: number;
   podByKey(key: string): PodView | undefined;
-  podByToken(token: string): PodView | undefined;
+  /** The Pod carrying this token; 'ambiguous' when several do (a copied annotation), which binds nothing. */
+  podByToken(token: string): PodView | 'ambiguous' | undefined;
   /** Whether a Pod carrying this token was seen deleted: its reservation need not wait for the grace period. */
   tokenDeleted(token: string): boolean;
   statefulSet(namespace: string, name: string): StatefulSetFacts | undefined;
@@ -67,6 +68,8 @@ function expiry(record: PoolRecord, facts: ReleaseFacts): RecordDecision {
 /** A record made at admission for a generateName Pod: found by the token its annotations carry. */
 function decideTokenRecord(pool: string, ip: string, record: PoolRecord & { token: string }, facts: ReleaseFacts): RecordDecision {
   const pod = facts.podByToken(record.token);
+  // Several Pods show this token: one copied another's annotation. Neither is bound, nothing is released.
+  if (pod === 'ambiguous') return keep;
   if (pod && pod.namespace === podNamespace(record.pod) && pod.uid !== '') {
     // The token came back on the Pod but not with this address: a batch that was rolled back on the Pod's side.
     if (!pod.claims.some((c) => c.token === record.token && c.pool === pool && c.ip === ip)) return release('not-claimed');

@@ -13,6 +13,7 @@ export interface PodObject {
     resourceVersion?: string;
     deletionTimestamp?: string;
     annotations?: Record<string, string>;
+    labels?: Record<string, string>;
     ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid?: string; controller?: boolean }>;
   };
   spec?: { nodeName?: string };
@@ -46,6 +47,8 @@ export interface PodView {
 }
 
 const assignedPrefix = podAnnotations.assignedPrefix;
+/** The label that keeps a Pod away from the webhook (admission/webhook-configurations.ts selects on it). */
+const optOutLabel = 'admission-ipam.spidernet.io/ignore';
 
 function claimsOf(annotations: Record<string, string>): { admitted: boolean; unreadable: boolean; claims: Claim[] } {
   let admitted = false;
@@ -92,7 +95,11 @@ export function podView(pod: PodObject): PodView {
     ...(deletionDeadline !== undefined ? { deletionDeadline } : {}),
     nodeName: pod.spec?.nodeName ?? '',
     ...(statefulSet !== undefined ? { statefulSet } : {}),
-    ...claimsOf(metadata.annotations ?? {}),
+    // A Pod that opted out never met the webhook: result annotations it carries were written by someone else and
+    // prove nothing (a copied token must not bind another Pod's reservation to it).
+    ...(metadata.labels?.[optOutLabel] === 'true'
+      ? { admitted: false, unreadable: false, claims: [] }
+      : claimsOf(metadata.annotations ?? {})),
   };
 }
 
@@ -115,6 +122,7 @@ export function trimPod(pod: PodObject): PodObject {
       ...(m.resourceVersion !== undefined ? { resourceVersion: m.resourceVersion } : {}),
       ...(m.deletionTimestamp !== undefined ? { deletionTimestamp: m.deletionTimestamp } : {}),
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      ...(m.labels?.[optOutLabel] !== undefined ? { labels: { [optOutLabel]: m.labels[optOutLabel] } } : {}),
       ...(owner && owner.length > 0
         ? { ownerReferences: owner.map(({ apiVersion, kind, name, uid, controller }) => ({ apiVersion, kind, name, uid, controller })) }
         : {}),

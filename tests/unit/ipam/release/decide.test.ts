@@ -93,7 +93,10 @@ function facts(world: World): ReleaseFacts {
     now: world.now ?? now,
     pendingTTLSeconds: ttl,
     podByKey: (key) => pods.find((p) => p.key === key),
-    podByToken: (token) => pods.find((p) => p.claims.some((c) => c.token === token)),
+    podByToken: (token) => {
+      const holders = pods.filter((p) => p.claims.some((c) => c.token === token));
+      return holders.length > 1 ? 'ambiguous' : holders[0];
+    },
     tokenDeleted: (token) => (world.deletedTokens ?? []).includes(token),
     statefulSet: (namespace, name) => world.statefulSets?.[`${namespace}/${name}`],
     nodeReady: (name) => !(world.notReady ?? []).includes(name),
@@ -127,6 +130,12 @@ describe('a reservation pending by token (a generateName Pod admitted before it 
       record,
       world: { pods: [pod({ name: podName, claims: [mine] })] },
       expected: { action: 'bind', pod: `default/${podName}`, uid: 'uid-1' },
+    },
+    {
+      rule: 'is neither bound nor released while two Pods carry its token (one copied the annotation)',
+      record: { ...record, at: now - 1000 },
+      world: { pods: [pod({ name: podName, claims: [mine] }), pod({ name: 'copycat', uid: 'uid-2', claims: [mine] })] },
+      expected: keep,
     },
     {
       rule: 'is bound to a Pod still Pending (not yet scheduled)',

@@ -191,3 +191,28 @@ describe('trimPod', () => {
     expect(trimmed).toEqual({ metadata: { name: 'p', namespace: 'ns' }, spec: {}, status: {} });
   });
 });
+
+describe('a Pod that opted out of the webhook', () => {
+  it('claims nothing and counts as not admitted, whatever result annotations it carries', () => {
+    const view = podView({
+      metadata: {
+        name: 'copycat',
+        namespace: 'default',
+        uid: 'u9',
+        labels: { 'admission-ipam.spidernet.io/ignore': 'true' },
+        annotations: {
+          'ipam.spidernet.io/assigned-eth0': '{"interface":"eth0","ipv4":"10.6.0.10/24","ipv4pool":"pool-a","token":"tok-1"}',
+        },
+      },
+    });
+    expect(view.admitted).toBe(false);
+    expect(view.claims).toEqual([]);
+  });
+
+  it('keeps the opt-out label when trimmed for the cache, and no other label', () => {
+    const trimmed = trimPod({
+      metadata: { name: 'p', namespace: 'ns', labels: { 'admission-ipam.spidernet.io/ignore': 'true', app: 'x' } },
+    });
+    expect(trimmed.metadata.labels).toEqual({ 'admission-ipam.spidernet.io/ignore': 'true' });
+  });
+});
