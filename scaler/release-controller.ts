@@ -37,6 +37,12 @@ export interface ReleaseControllerDependencies extends ReleaseControllerSettings
   now?: () => Date;
 }
 
+/**
+ * How long a reconcile caused by a new Pod or a pool write waits, so that it covers the events of a burst. Binding is
+ * not urgent (the address is reserved either way); freeing an address is, and does not wait.
+ */
+const bindingDelayMs = 1000;
+
 /** Pod views derived once per cached object: a pool's reconcile looks up many records' Pods. */
 const views = new WeakMap<PodObject, PodView>();
 function viewOf(pod: PodObject): PodView {
@@ -203,10 +209,20 @@ export function startReleaseController(deps: ReleaseControllerDependencies): { s
       }
       const named = new Set(poolsOf(e.object));
       if (e.type === 'modified') for (const p of poolsOf(e.old)) named.add(p);
-      for (const p of named) queue.add(p);
+      // A Pod gone, finished or being deleted may free an address now; anything else (a new Pod to bind, a status
+      // update) waits a moment so that the Pods of a rollout are bound by a few writes, not one each.
+      const urgent =
+        e.type === 'deleted' ||
+        e.object.metadata.deletionTimestamp !== undefined ||
+        e.object.status?.phase === 'Succeeded' ||
+        e.object.status?.phase === 'Failed';
+      for (const p of named) {
+        if (urgent) queue.add(p);
+        else queue.addAfter(p, bindingDelayMs);
+      }
     });
     const offPools = pools.on((e: CacheEvent<SpiderIPPool & { metadata: { name: string } }>) => {
-      if (e.type === 'added' || e.type === 'modified') queue.add(e.object.metadata.name);
+      if (e.type === 'added' || e.type === 'modified') queue.addAfter(e.object.metadata.name, bindingDelayMs);
     });
     // A StatefulSet scaled down or deleted frees the addresses of ordinals it no longer wants; a node that stops being
     // Ready may strand Pods past their deletion deadline. Both are rare: judge every pool.
