@@ -154,7 +154,11 @@ afterAll(async () => {
     // The automatic pools first: a subnet that still hands addresses to pools refuses deletion.
     kubectl(['delete', 'spiderippool', '-l', `ipam.spidernet.io/owner-application-namespace=${testNamespace}`, '--timeout=60s']);
   }
-  for (const s of subnets) kubectl(['delete', 'spidersubnet', s, '--ignore-not-found', '--wait=false']);
+  // A subnet is refused deletion until the status controller has seen its automatic pools go.
+  await pollUntil('the test subnets to be deleted', 60_000, async () => {
+    const res = kubectl(['delete', 'spidersubnet', ...subnets, '--ignore-not-found', '--wait=false']);
+    return res.status === 0 ? { done: true, value: true } : { done: false, seen: res.stderr };
+  }).catch(() => {});
   kubectl(['delete', 'clusterrole,clusterrolebinding', '-l', 'app.kubernetes.io/name=admission-ipam', '--ignore-not-found']);
   rmSync(work, { recursive: true, force: true });
 }, 300_000);
@@ -248,6 +252,16 @@ describe('kubectl apply -k deploy/overlays/local, the server on the host with th
       const found = events.find((e) => e.type === 'Warning' && e.involvedObject.kind === 'Deployment');
       return found ? { done: true, value: found } : { done: false, seen: events.map((e) => e.reason).join(' ') };
     });
+
+    // The workload goes: its automatic pool is deleted and the subnet hands its addresses back; then the test's own
+    // objects go while the server still runs (pool and subnet deletions pass our validating webhooks).
+    must(['delete', 'deployment', 'auto', '-n', namespace]);
+    await pollUntil('the subnet to hand no address to any pool', 60_000, async () => {
+      const count = kubectl(['get', 'spidersubnet', subnets[0] ?? '', '-o', 'jsonpath={.status.allocatedIPCount}']).stdout;
+      return count === '0' || count === '' ? { done: true, value: true } : { done: false, seen: `allocatedIPCount ${count}` };
+    });
+    must(['delete', 'spidersubnet', ...subnets, '--timeout=60s']);
+    must(['delete', 'spiderippool', pool, '--timeout=60s']);
 
     const log = readFileSync(serverLog, 'utf8');
     expect(log).toContain('admission-ipam serving');

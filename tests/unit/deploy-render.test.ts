@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { parseServeOptions } from '../../admission/options.js';
 import { webhookEndpoints } from '../../admission/webhooks.js';
 import { renderedFiles } from '../../deploy/render.js';
 
@@ -19,5 +20,18 @@ describe('deploy/ generated files', () => {
     const webhooks = docs.flatMap((d) => d.webhooks as Array<{ clientConfig: { service: { name: string; path: string } } }>);
     expect(webhooks.map((w) => w.clientConfig.service.path).sort()).toEqual(webhookEndpoints.map((e) => e.path).sort());
     expect(new Set(webhooks.map((w) => w.clientConfig.service.name))).toEqual(new Set(['admission-ipam-webhook']));
+  });
+
+  it('the Deployment passes flags the server accepts, and names the ServiceAccount the server trusts', () => {
+    const docs = parseAllDocuments(readFileSync(resolve(root, 'deploy/base/server.yaml'), 'utf8')).map((d) => d.toJS());
+    const deployment = docs.find((d) => d.kind === 'Deployment');
+    const [command, ...args] = deployment.spec.template.spec.containers[0].args as string[];
+    expect(command).toBe('serve');
+    const options = parseServeOptions(args, { POD_NAMESPACE: 'admission-ipam-system' });
+    expect(options.trustedUsers).toEqual([
+      `system:serviceaccount:admission-ipam-system:${deployment.spec.template.spec.serviceAccountName}`,
+    ]);
+    expect(options.healthPort).toBe(8081);
+    expect(options.webhookPort).toBe(9443);
   });
 });
