@@ -2,6 +2,8 @@
 // cluster per test run with our CRDs and `admission-ipam serve` (webhooks by URL),
 // or reuses what is already running (`npm run up`), and stops only what it started.
 // ADMISSION_IPAM_KEEP_CLUSTER=1 keeps everything for the next run.
+// ADMISSION_IPAM_TEST_KUBECONFIG=PATH runs against a cluster with admission-ipam installed already (deploy/kind/):
+// nothing is started or stopped, and kubectl is taken from PATH (or ADMISSION_IPAM_TEST_KUBECTL).
 import type { TestProject } from 'vitest/node';
 import { clusterConfig } from '../../cluster/src/config.js';
 import { clusterDown } from '../../cluster/src/lifecycle.js';
@@ -15,6 +17,13 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.ADMISSION_IPAM_TEST_KUBECONFIG;
+  if (external) {
+    process.env.KUBECONFIG = external;
+    project.provide('kubeconfig', external);
+    project.provide('kubectl', process.env.ADMISSION_IPAM_TEST_KUBECTL ?? 'kubectl');
+    return async () => {};
+  }
   const config = clusterConfig();
   const log = (message: string) => console.error(`[cluster] ${message}`);
   const system = await systemUp(config, log);
