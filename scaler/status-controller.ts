@@ -57,8 +57,12 @@ export function startStatusController(deps: StatusControllerDependencies): { sto
     if (!lives) return undefined;
     return (poolName, entry) => {
       const id = `${subnet}/${poolName}`;
-      if (lives(poolName, entry) !== 'absent') {
+      const state = lives(poolName, entry);
+      if (state !== 'absent') {
         orphanSince.delete(id);
+        // 'unknown' (the workload caches have not listed yet, say) may turn into 'absent' with no event for this
+        // subnet: look again later, or a pool deleted meanwhile would stay in controlledIPPools until a relist.
+        if (state === 'unknown') lookAgain(id, subnet, graceMs);
         return true;
       }
       const since = orphanSince.get(id) ?? now();
@@ -68,19 +72,18 @@ export function startStatusController(deps: StatusControllerDependencies): { sto
         return false;
       }
       // Look again once the grace is over, whatever else happens meanwhile.
-      if (!timers.has(id)) {
-        const timer = setTimeout(
-          () => {
-            timers.delete(id);
-            queue.add(subnetKey(subnet));
-          },
-          graceMs - (now() - since),
-        );
-        timer.unref();
-        timers.set(id, timer);
-      }
+      lookAgain(id, subnet, graceMs - (now() - since));
       return true;
     };
+  };
+  const lookAgain = (id: string, subnet: string, afterMs: number) => {
+    if (timers.has(id)) return;
+    const timer = setTimeout(() => {
+      timers.delete(id);
+      queue.add(subnetKey(subnet));
+    }, afterMs);
+    timer.unref();
+    timers.set(id, timer);
   };
 
   const reconcilePool = async (name: string) => {

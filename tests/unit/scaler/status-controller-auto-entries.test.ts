@@ -90,4 +90,22 @@ describe('entries of automatic pools that do not exist yet', () => {
     await settle();
     expect(t.writes).toEqual([{ controlledIPPools: null, totalIPCount: 51, allocatedIPCount: 0 }]);
   });
+
+  it('are looked at again, with no other event, when the workload caches could not tell at first', async () => {
+    const clock = { t: 0 };
+    let state: 'unknown' | 'absent' = 'unknown';
+    const t = setup(() => state, clock);
+    stop = t.controller.stop;
+    t.subnets.put(subnet('1', JSON.stringify({ 'auto4-nginx-eth0-abcde': entry })));
+    await settle();
+    expect(t.writes).toEqual([]);
+    // The caches list: the workload is gone. No subnet event follows; the controller's own recheck finds it, and the
+    // one after the grace drops the entry.
+    state = 'absent';
+    clock.t = 1000;
+    await new Promise((r) => setTimeout(r, 1100));
+    clock.t = 2500;
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(t.writes).toEqual([{ controlledIPPools: null, totalIPCount: 51, allocatedIPCount: 0 }]);
+  });
 });
