@@ -267,7 +267,7 @@ describe('kubectl apply -k deploy/overlays/local, the server on the host with th
     expect(log).toContain('admission-ipam serving');
     // An API call refused by RBAC reads `... is forbidden: User "system:serviceaccount:..." cannot <verb> resource ...`;
     // admission denials (code 403 in the AdmissionReview) are our answers, not refusals of our requests.
-    expect(log.match(/.*(is forbidden|cannot \w+ resource).*/g) ?? []).toEqual([]);
+    expect(log.match(/.*(forbidden: User \\?"|cannot \w+ resource).*/g) ?? []).toEqual([]);
 
     // Uninstall while the server still runs: the configurations go with the kustomization, and nothing puts them back.
     must(['delete', '-k', uninstall, '--wait=false']);

@@ -53,6 +53,15 @@ function poolState(pool: string): PoolState {
   return { count: Number(count || 0), records: records ? JSON.parse(records) : {} };
 }
 
+/** The pool once the releaser has bound every reservation to its Pod (it batches bindings over about a second). */
+async function boundPoolState(pool: string): Promise<PoolState> {
+  return pollUntil(`${pool}: every record bound to its Pod`, 30_000, async () => {
+    const state = poolState(pool);
+    const pending = Object.values(state.records).filter((r) => r.podUid === '' || 'token' in r);
+    return pending.length === 0 ? { done: true, value: state } : { done: false, seen: JSON.stringify(state.records) };
+  });
+}
+
 async function poolEmpty(pool: string): Promise<void> {
   await pollUntil(`${pool} to have no allocated IP`, 30_000, async () => {
     const state = poolState(pool);
@@ -187,7 +196,7 @@ describe.sequential('seed 003: SpiderIPPool affinity, manifests applied unchange
       );
       expect(await livePods('default', 'app=test-unmatch-labels')).toEqual([]);
       // The seed's `kubectl get spiderippool`: one address allocated, to test-app-3's Pod only.
-      const state = poolState('test-pod-ippool');
+      const state = await boundPoolState('test-pod-ippool');
       expect(state.count).toBe(1);
       expect(state.records).toEqual({
         [eth0.ipv4.split('/')[0] as string]: { pod: `default/${pod?.metadata?.name}`, podUid: pod?.metadata?.uid },
@@ -235,7 +244,7 @@ describe.sequential('seed 003: SpiderIPPool affinity, manifests applied unchange
         );
         expect(message).toContain(reason);
         expect(await livePods('test-ns2', 'app=test-other-ns')).toEqual([]);
-        const state = poolState('test-ns1-ippool');
+        const state = await boundPoolState('test-ns1-ippool');
         expect(state.count).toBe(1);
         expect(Object.values(state.records)).toEqual([{ pod: `test-ns1/${pod?.metadata?.name}`, podUid: pod?.metadata?.uid }]);
       });
@@ -321,7 +330,7 @@ describe.sequential('seed 003: SpiderIPPool affinity, manifests applied unchange
             : { done: false, seen };
         });
         expect((await livePods('default', 'app=test-app-1')).map((p) => p.spec?.nodeName)).toEqual([node1]);
-        const state = poolState('test-node1-ippool');
+        const state = await boundPoolState('test-node1-ippool');
         expect(state.count).toBe(1);
         expect(Object.values(state.records)).toEqual([{ pod: `default/${pod?.metadata?.name}`, podUid: pod?.metadata?.uid }]);
       });
@@ -351,7 +360,7 @@ describe.sequential('seed 003: SpiderIPPool affinity, manifests applied unchange
       expect(net1.ipv4pool).toBe('test-ippool-eth1');
       expect(addresses('10.7.168', 151, 160, 16)).toContain(net1.ipv4);
       for (const pool of ['test-ippool-eth0', 'test-ippool-eth1']) {
-        const state = poolState(pool);
+        const state = await boundPoolState(pool);
         expect(state.count).toBe(1);
         expect(Object.values(state.records)).toEqual([{ pod: `default/${pod?.metadata?.name}`, podUid: pod?.metadata?.uid }]);
       }
@@ -378,7 +387,7 @@ describe.sequential('seed 003: SpiderIPPool affinity, manifests applied unchange
       expect(results.every((r) => r.ipv4pool === 'shared-static-ipv4-ippool')).toBe(true);
       // Four Pods, four addresses in the pool: every one handed out once (the seed's 172.18.41.44-47).
       expect(results.map((r) => r.ipv4).sort()).toEqual(addresses('172.18.41', 44, 47, 24));
-      const state = poolState('shared-static-ipv4-ippool');
+      const state = await boundPoolState('shared-static-ipv4-ippool');
       expect(state.count).toBe(4);
       expect(
         Object.values(state.records)
