@@ -115,10 +115,13 @@ function httpsReader(access: KubeAccess, path: string): KubeReader {
             if (typeof s.message === 'string') message = s.message;
           } catch {}
           const retryable = status === 429 || status >= 500;
+          // 401: the API server did not accept the credentials at all; 403: it did, and they lack a permission.
           const hint =
-            status === 401 || status === 403
-              ? `the credentials of kubeconfig ${path} (context "${access.context}") need "get" on pods and on spiderippools.${group}`
-              : '';
+            status === 401
+              ? `the credentials of kubeconfig ${path} (context "${access.context}") were not accepted: an expired or revoked token? The installer renews it`
+              : status === 403
+                ? `the credentials of kubeconfig ${path} (context "${access.context}") need "get" on pods and on spiderippools.${group}`
+                : '';
           reject(
             new ReadError(
               cniError(retryable ? specCodes.tryAgainLater : pluginCodes.apiRefused, `GET ${what}: HTTP ${status}: ${message}`, hint),

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { clients, createTestNamespace, kubectl, pollUntil, testKubeConfig } from '../support/cluster.js';
@@ -264,8 +264,14 @@ describe('cni-readback on the real API server', () => {
     });
     expect(run.status, run.stdout + run.stderr).toBe(0);
     expect(run.json).toMatchObject({ ips: [{ address: '172.19.1.10/24' }, { address: 'fd19::a/80' }] });
-    const denied = expectError(add('eth0', '1.0.0', { kubeconfig: (await install('nobody')).kubeconfig }), 105);
+    const nobody = await install('nobody');
+    const denied = expectError(add('eth0', '1.0.0', { kubeconfig: nobody.kubeconfig }), 105);
     expect(denied.msg).toContain('HTTP 403');
     expect(denied.details).toContain('need "get" on pods and on spiderippools.spiderpool.spidernet.io');
+    // A token the API server does not accept at all (the kubeconfig names its token file, next to it).
+    writeFileSync(join(dirname(nobody.kubeconfig), 'token'), 'not-a-token');
+    const unknown = expectError(add('eth0', '1.0.0', { kubeconfig: nobody.kubeconfig }), 105);
+    expect(unknown.msg).toContain('HTTP 401');
+    expect(unknown.details).toContain('were not accepted');
   });
 });
