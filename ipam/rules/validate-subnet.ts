@@ -51,15 +51,35 @@ function checkNeighbours(subnet: SpiderSubnet, a: AddressAnalysis, ctx: SubnetVa
           invalid('spec.subnet', subnet.spec.subnet, `overlaps ${stored.cidr} of SpiderIPPool "${stored.name}", which has another subnet`),
         );
       }
-    } else if (a.usable && !isSubset(stored.usable, a.usable)) {
-      out.push(
-        invalid(
-          'spec.ips',
-          subnet.spec.ips,
-          `SpiderIPPool "${stored.name}" of the same subnet holds ${formatRanges(subtract(stored.usable, a.usable))}, which these IPs would not cover`,
-        ),
-      );
     }
+  }
+  return [...out, ...checkPoolsCovered(subnet, a, ctx)];
+}
+
+/**
+ * Every pool of the subnet's CIDR keeps its IPs inside the subnet's: on create, and on every update, because a pool
+ * is adopted by the subnet of its CIDR at its next write, whatever the subnet's IPs have become meanwhile.
+ */
+function checkPoolsCovered(
+  subnet: SpiderSubnet,
+  a: AddressAnalysis,
+  ctx: SubnetValidationContext,
+  skip: ReadonlySet<string> = new Set(),
+): Violation[] {
+  const own = storedAddresses(subnet);
+  if (!own.ok || !a.usable) return [];
+  const out: Violation[] = [];
+  for (const pool of ctx.pools) {
+    if (skip.has(pool.metadata.name ?? '')) continue;
+    const stored = storedAddresses(pool);
+    if (!stored.ok || stored.family !== own.family || stored.cidr !== own.cidr || isSubset(stored.usable, a.usable)) continue;
+    out.push(
+      invalid(
+        'spec.ips',
+        subnet.spec.ips,
+        `SpiderIPPool "${stored.name}" of the same subnet holds ${formatRanges(subtract(stored.usable, a.usable))}, which these IPs would not cover`,
+      ),
+    );
   }
   return out;
 }
@@ -80,7 +100,10 @@ export function validateSubnetUpdate(old: SpiderSubnet, subnet: SpiderSubnet, ct
     ...immutable('spec.subnet', old.spec?.subnet, subnet.spec?.subnet),
   ];
   const { analysis, violations } = checkAddressSpec(subnet.spec ?? { subnet: '' }, ctx.config, { checkCanonical: false });
-  out.push(...violations, ...checkControlledIPs(old, analysis));
+  // Pools in controlledIPPools are checked against what they hold; the other pools of the CIDR by their IPs.
+  const recorded = parseControlledIPPools(old.status?.controlledIPPools);
+  const skip = new Set(recorded.ok ? recorded.value.keys() : []);
+  out.push(...violations, ...checkControlledIPs(old, analysis), ...checkPoolsCovered(subnet, analysis, ctx, skip));
   return out;
 }
 

@@ -222,3 +222,27 @@ describe('SpiderSubnet validation on delete', () => {
     expectOutcome(validateSubnetDelete(base({}, {}, { allocatedIPCount: 0 }), ctx([], [], { validateDeletion: true })), 'Accepted');
   });
 });
+
+describe('SpiderSubnet update and the pools of its CIDR it has not adopted yet', () => {
+  // A pool is adopted by the subnet of its CIDR at its next write: until then it is in no controlledIPPools entry,
+  // and narrowing the subnet's IPs away from it would leave it adopted later with IPs outside the subnet.
+  const late = pool('late', { ipVersion: 4, subnet: '172.18.40.0/24', ips: ['172.18.40.40-172.18.40.41'] });
+
+  it('refuses IPs that would no longer cover such a pool, naming it', () => {
+    expectOutcome(
+      validateSubnetUpdate(base(), base({ ips: ['172.18.40.1-172.18.40.2'] }), ctx([], [late])),
+      'Invalid',
+      /SpiderIPPool "late" of the same subnet holds 172.18.40.40-172.18.40.41, which these IPs would not cover/,
+    );
+  });
+
+  it('accepts a change that still covers it', () => {
+    expectOutcome(validateSubnetUpdate(base(), base({ ips: ['172.18.40.40-172.18.40.50'] }), ctx([], [late])), 'Accepted');
+  });
+
+  it('leaves an adopted pool to the controlledIPPools rule, which names only what it holds', () => {
+    const adopted = base({}, {}, controlled({ late: { ips: ['172.18.40.40'] } }));
+    const violations = validateSubnetUpdate(adopted, base({ ips: ['172.18.40.40', '172.18.40.1'] }), ctx([], [late]));
+    expect(violations).toEqual([]);
+  });
+});
