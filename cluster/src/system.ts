@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { ClusterConfig } from './config.js';
 import { paths } from './config.js';
+import { deployedCredentials, deployedKubeconfig, installLocalOverlay } from './deployed.js';
 import { clusterDown, clusterUp, type RunningCluster } from './lifecycle.js';
 import { isRunning, recordedDaemons, startDaemon, stopDaemon, tailOfLog } from './processes.js';
 import { httpGet, pollUntil } from './wait.js';
@@ -35,10 +36,10 @@ export function installResources(config: ClusterConfig, cluster: RunningCluster)
 }
 
 /** The arguments `admission-ipam serve` runs with on the local control plane. */
-export function serveArgs(config: ClusterConfig): string[] {
+export function serveArgs(config: ClusterConfig, kubeconfig = paths(config.dir).kubeconfig): string[] {
   return [
     'serve',
-    `--kubeconfig=${paths(config.dir).kubeconfig}`,
+    `--kubeconfig=${kubeconfig}`,
     `--namespace=${systemNamespace}`,
     '--webhook-host=127.0.0.1',
     `--webhook-port=${config.ports.webhook}`,
@@ -52,8 +53,11 @@ export function serveArgs(config: ClusterConfig): string[] {
 }
 
 /** node running the TypeScript entry point through tsx: no build step between an edit and a run. */
-export function serverCommand(config: ClusterConfig): { binary: string; args: string[] } {
-  return { binary: process.execPath, args: ['--import', 'tsx', `${config.repoRoot}/bin/admission-ipam.ts`, ...serveArgs(config)] };
+export function serverCommand(config: ClusterConfig, kubeconfig?: string): { binary: string; args: string[] } {
+  return {
+    binary: process.execPath,
+    args: ['--import', 'tsx', `${config.repoRoot}/bin/admission-ipam.ts`, ...serveArgs(config, kubeconfig)],
+  };
 }
 
 async function serverReady(config: ClusterConfig): Promise<boolean> {
@@ -84,7 +88,14 @@ export async function systemUp(config: ClusterConfig, log: Log = console.error):
   }
   const p = paths(config.dir);
   await stopDaemon(p.run, serverName);
-  const { binary, args } = serverCommand(config);
+  let kubeconfig: string | undefined;
+  if (deployedCredentials()) {
+    // The install's own objects and RBAC, and the server with nothing but its ServiceAccount's token.
+    installLocalOverlay(config, cluster);
+    kubeconfig = deployedKubeconfig(config, cluster, systemNamespace);
+    log('admission-ipam runs with the token of the deployed ServiceAccount (deploy/overlays/local)');
+  }
+  const { binary, args } = serverCommand(config, kubeconfig);
   startDaemon(p.run, p.logs, serverName, binary, args);
   await pollUntil('admission-ipam to be ready', 60_000, async () => {
     const daemon = recordedDaemons(p.run).find((d) => d.name === serverName);

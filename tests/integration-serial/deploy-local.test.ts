@@ -147,6 +147,8 @@ afterAll(async () => {
   // The test server needs its namespace back: uninstall whatever a failed run left, and wait until it is gone.
   if (existsSync(resolve(work, 'uninstall'))) kubectl(['delete', '-k', resolve(work, 'uninstall'), '--ignore-not-found', '--wait=false']);
   await namespaceGone(systemNamespace).catch(() => {});
+  // Before the test server comes back: with ADMISSION_IPAM_SERVER_CREDENTIALS=deployed it runs on these very objects.
+  kubectl(['delete', 'clusterrole,clusterrolebinding', '-l', 'app.kubernetes.io/name=admission-ipam', '--ignore-not-found']);
   await systemUp(config, () => {});
   kubectl(['delete', 'spiderippool', pool, '--ignore-not-found', '--wait=false']);
   if (testNamespace) {
@@ -159,7 +161,6 @@ afterAll(async () => {
     const res = kubectl(['delete', 'spidersubnet', ...subnets, '--ignore-not-found', '--wait=false']);
     return res.status === 0 ? { done: true, value: true } : { done: false, seen: res.stderr };
   }).catch(() => {});
-  kubectl(['delete', 'clusterrole,clusterrolebinding', '-l', 'app.kubernetes.io/name=admission-ipam', '--ignore-not-found']);
   rmSync(work, { recursive: true, force: true });
 }, 300_000);
 

@@ -24,6 +24,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('kubectl', process.env.ADMISSION_IPAM_TEST_KUBECTL ?? 'kubectl');
     return async () => {};
   }
+  // The server the tests start runs on the objects and RBAC of deploy/overlays/local, with its ServiceAccount's token
+  // (cluster/src/deployed.ts): every test also checks that the deployed permissions suffice. Set
+  // ADMISSION_IPAM_SERVER_CREDENTIALS=admin to run it with the cluster admin's certificate instead.
+  process.env.ADMISSION_IPAM_SERVER_CREDENTIALS ??= 'deployed';
   const config = clusterConfig();
   const log = (message: string) => console.error(`[cluster] ${message}`);
   const system = await systemUp(config, log);
