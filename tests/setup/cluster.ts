@@ -4,6 +4,7 @@
 // ADMISSION_IPAM_KEEP_CLUSTER=1 keeps everything for the next run.
 // ADMISSION_IPAM_TEST_KUBECONFIG=PATH runs against a cluster with admission-ipam installed already (deploy/kind/):
 // nothing is started or stopped, and kubectl is taken from PATH (or ADMISSION_IPAM_TEST_KUBECTL).
+import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { clusterConfig } from '../../cluster/src/config.js';
 import { clusterDown } from '../../cluster/src/lifecycle.js';
@@ -30,6 +31,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.ADMISSION_IPAM_SERVER_CREDENTIALS ??= 'deployed';
   const config = clusterConfig();
   const log = (message: string) => console.error(`[cluster] ${message}`);
+  // helm, for the test comparing the chart with the kustomize base: built once from the Go module proxy and cached
+  // (a no-op afterwards), like the control plane that systemUp builds, so `npm test` works on a fresh machine.
+  const helm = spawnSync('bash', [`${config.repoRoot}/deploy/helm/build-helm.sh`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (helm.status !== 0) throw new Error(`deploy/helm/build-helm.sh failed with exit code ${helm.status}`);
   const system = await systemUp(config, log);
   process.env.KUBECONFIG = system.cluster.kubeconfig;
   project.provide('kubeconfig', system.cluster.kubeconfig);
