@@ -6,12 +6,13 @@ import type {
   V1MutatingWebhookConfiguration,
   V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
+import { optOutLabel } from '../ipam/model/index.js';
 import { type WebhookEndpoint, webhookEndpoints } from './webhooks.js';
 
 export const webhookConfigurationName = 'admission-ipam';
 
-/** A Pod or a Namespace labelled with this (value "true") is left alone by our Pod webhooks. */
-export const optOutLabel = 'admission-ipam.spidernet.io/ignore';
+// A Pod or a Namespace labelled optOutLabel (value "true") is left alone by our Pod webhooks.
+export { optOutLabel };
 
 export type ClientConfigTarget = { service: { namespace: string; name: string; port: number } } | { url: string };
 

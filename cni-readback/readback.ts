@@ -4,13 +4,19 @@
 // status records for the same Pod).
 import { parseRecords, podNamespace } from '../ipam/allocate/index.js';
 import { cidrContains, formatIP, type IPFamily, parseCIDR, parseIP } from '../ipam/ip/index.js';
-import { type AssignedResult, assignedAnnotationKey, parseAssignedResult, podAnnotations, type SpiderIPPool } from '../ipam/model/index.js';
+import {
+  type AssignedResult,
+  assignedAnnotationKey,
+  optOutLabel,
+  parseAssignedResult,
+  podAnnotations,
+  type SpiderIPPool,
+} from '../ipam/model/index.js';
 import { type CniError, cniError, pluginCodes } from './errors.js';
 import type { PodIdentity } from './invocation.js';
 import type { IPAMResult, ResultIP, ResultRoute } from './versions.js';
 
-/** The label that keeps a Pod (or a Namespace) away from the Pod webhook: admission/webhook-configurations.ts optOutLabel. */
-export const optOutLabel = 'admission-ipam.spidernet.io/ignore';
+export { optOutLabel };
 
 /** The fields of a Pod this plugin reads. */
 export interface PodView {

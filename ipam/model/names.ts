@@ -16,6 +16,9 @@ export const plurals = {
   reservedIP: 'spiderreservedips',
 } as const;
 
+/** The label (value "true") that keeps a Pod or a Namespace away from the Pod webhook: set by users, not Spiderpool's. */
+export const optOutLabel = 'admission-ipam.spidernet.io/ignore';
+
 /** The one finalizer used on pools and subnets. */
 export const finalizer = 'spiderpool.spidernet.io';
 

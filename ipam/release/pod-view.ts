@@ -2,7 +2,7 @@
 // addresses (phase, deletion), where it runs, whether a StatefulSet owns it, and which addresses it claims — the
 // `ipam.spidernet.io/assigned-<interface>` annotations the webhook wrote, which the CNI plugin reads back.
 import { canonicalIP } from '../ip/index.js';
-import { parseAssignedResult, podAnnotations } from '../model/index.js';
+import { optOutLabel, parseAssignedResult, podAnnotations } from '../model/index.js';
 
 /** The fields of a core/v1 Pod this module reads: the cache keeps only these (trimPod). */
 export interface PodObject {
@@ -47,8 +47,6 @@ export interface PodView {
 }
 
 const assignedPrefix = podAnnotations.assignedPrefix;
-/** The label that keeps a Pod away from the webhook (admission/webhook-configurations.ts selects on it). */
-const optOutLabel = 'admission-ipam.spidernet.io/ignore';
 
 function claimsOf(annotations: Record<string, string>): { admitted: boolean; unreadable: boolean; claims: Claim[] } {
   let admitted = false;
