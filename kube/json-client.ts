@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { statusOfBody } from './watch/wire.js';
 
 export class KubeRequestError extends Error {
   constructor(
@@ -95,7 +96,7 @@ function createJsonClient(kc: KubeConfig): JsonClient {
                 const text = Buffer.concat(chunks).toString('utf8');
                 const status = res.statusCode ?? 0;
                 if (status < 200 || status >= 300) {
-                  reject(new KubeRequestError(status, text, `${what}: HTTP ${status}: ${messageOf(text)}`));
+                  reject(new KubeRequestError(status, text, `${what}: HTTP ${status}: ${statusOfBody(text).message ?? 'no message'}`));
                   return;
                 }
                 try {
@@ -115,14 +116,4 @@ function createJsonClient(kc: KubeConfig): JsonClient {
       }
     },
   };
-}
-
-function messageOf(text: string): string {
-  try {
-    const status = JSON.parse(text) as { message?: unknown };
-    if (typeof status.message === 'string') return status.message;
-  } catch {
-    // not a Status: show the start of whatever came
-  }
-  return text.slice(0, 200) || 'no message';
 }
