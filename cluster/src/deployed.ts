@@ -2,12 +2,11 @@
 // URLs pointed at this cluster's port), then a kubeconfig whose only credential is a token of the ServiceAccount that
 // install created. With ADMISSION_IPAM_SERVER_CREDENTIALS=deployed, systemUp starts the server this way, so a whole
 // test run goes through the deployed RBAC instead of the cluster admin's certificate.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type ClusterConfig, defaultPortBase, paths, portsFrom } from './config.js';
-import type { RunningCluster } from './lifecycle.js';
+import { runKubectl } from './kubectl.js';
 
 /** Whether the server runs with the deployed ServiceAccount's token (the environment says so). */
 export const deployedCredentials = (env: NodeJS.ProcessEnv = process.env): boolean => env.ADMISSION_IPAM_SERVER_CREDENTIALS === 'deployed';
@@ -15,16 +14,9 @@ export const deployedCredentials = (env: NodeJS.ProcessEnv = process.env): boole
 /** The webhook URL the committed overlay names: the default port base's (deploy/render.ts writes it). */
 const committedURL = `https://127.0.0.1:${portsFrom(defaultPortBase).webhook}`;
 
-function kubectl(cluster: RunningCluster, args: string[]): string {
-  const res = spawnSync(cluster.kubectl, args, { encoding: 'utf8', timeout: 120_000 });
-  if (res.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${res.stderr || res.stdout}`);
-  return res.stdout;
-}
-
-/** Applies deploy/overlays/local, copied next to the cluster's state with this cluster's webhook port. */
-export function installLocalOverlay(config: ClusterConfig, cluster: RunningCluster): void {
+/** deploy/overlays/local copied to `copy`, its webhook URLs pointed at this cluster's port; returns `copy`. */
+export function writeLocalOverlay(config: ClusterConfig, copy: string): string {
   const overlay = resolve(config.repoRoot, 'deploy/overlays/local');
-  const copy = resolve(config.dir, 'deployed-overlay');
   mkdirSync(copy, { recursive: true });
   const url = `https://127.0.0.1:${config.ports.webhook}`;
   for (const file of readdirSync(overlay)) {
@@ -32,12 +24,28 @@ export function installLocalOverlay(config: ClusterConfig, cluster: RunningClust
     if (file === 'kustomization.yaml') text = text.replace('../../base', relative(copy, resolve(config.repoRoot, 'deploy/base')));
     writeFileSync(resolve(copy, file), text);
   }
-  kubectl(cluster, ['apply', '--server-side', '--force-conflicts', '-k', copy]);
+  return copy;
+}
+
+/** Applies deploy/overlays/local, copied next to the cluster's state with this cluster's webhook port. */
+export function installLocalOverlay(config: ClusterConfig, kubectl: string): void {
+  runKubectl(kubectl, [
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '-k',
+    writeLocalOverlay(config, resolve(config.dir, 'deployed-overlay')),
+  ]);
 }
 
 /** A kubeconfig for this cluster holding only a bound token (2 hours) of the deployed ServiceAccount. */
-export function deployedKubeconfig(config: ClusterConfig, cluster: RunningCluster, namespace: string): string {
-  const token = kubectl(cluster, ['create', 'token', 'admission-ipam', '-n', namespace, '--duration=2h']).trim();
+export function deployedKubeconfig(
+  config: ClusterConfig,
+  kubectl: string,
+  namespace: string,
+  path = resolve(config.dir, 'deployed.kubeconfig'),
+): string {
+  const token = runKubectl(kubectl, ['create', 'token', 'admission-ipam', '-n', namespace, '--duration=2h']).trim();
   const admin = new KubeConfig();
   admin.loadFromFile(paths(config.dir).kubeconfig);
   const server = admin.getCurrentCluster();
@@ -49,7 +57,6 @@ export function deployedKubeconfig(config: ClusterConfig, cluster: RunningCluste
     contexts: [{ name: 'admission-ipam', cluster: server.name, user: 'admission-ipam' }],
     currentContext: 'admission-ipam',
   });
-  const path = resolve(config.dir, 'deployed.kubeconfig');
   writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
   return path;
 }

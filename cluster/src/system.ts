@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import type { ClusterConfig } from './config.js';
 import { paths } from './config.js';
 import { deployedCredentials, deployedKubeconfig, installLocalOverlay } from './deployed.js';
+import { runKubectl } from './kubectl.js';
 import { clusterDown, clusterUp, type RunningCluster } from './lifecycle.js';
 import { isRunning, recordedDaemons, startDaemon, stopDaemon, tailOfLog } from './processes.js';
 import { httpGet, pollUntil } from './wait.js';
@@ -14,11 +15,7 @@ export const systemNamespace = 'admission-ipam-system';
 
 type Log = (message: string) => void;
 
-function kubectl(cluster: RunningCluster, args: string[], input?: string): string {
-  const res = spawnSync(cluster.kubectl, args, { input, encoding: 'utf8', timeout: 120_000 });
-  if (res.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${res.stderr || res.stdout}`);
-  return res.stdout;
-}
+const kubectl = (cluster: RunningCluster, args: string[], input?: string): string => runKubectl(cluster.kubectl, args, input);
 
 /** Our CRDs, Multus' NAD CRD and our namespace, applied server-side (idempotent). */
 export function installResources(config: ClusterConfig, cluster: RunningCluster): void {
@@ -91,8 +88,8 @@ export async function systemUp(config: ClusterConfig, log: Log = console.error):
   let kubeconfig: string | undefined;
   if (deployedCredentials()) {
     // The install's own objects and RBAC, and the server with nothing but its ServiceAccount's token.
-    installLocalOverlay(config, cluster);
-    kubeconfig = deployedKubeconfig(config, cluster, systemNamespace);
+    installLocalOverlay(config, cluster.kubectl);
+    kubeconfig = deployedKubeconfig(config, cluster.kubectl, systemNamespace);
     log('admission-ipam runs with the token of the deployed ServiceAccount (deploy/overlays/local)');
   }
   const { binary, args } = serverCommand(config, kubeconfig);

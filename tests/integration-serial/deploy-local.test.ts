@@ -6,14 +6,13 @@
 // CIDRs 172.23.40.0/24 to 172.23.42.0/24 are this file's own.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clusterConfig, paths } from '../../cluster/src/config.js';
-import { serveArgs, serverDown, systemNamespace, systemUp } from '../../cluster/src/system.js';
+import { deployedKubeconfig, writeLocalOverlay } from '../../cluster/src/deployed.js';
+import { serverCommand, serverDown, systemNamespace, systemUp } from '../../cluster/src/system.js';
 import { httpGet } from '../../cluster/src/wait.js';
-import { localWebhookURL } from '../../deploy/render.js';
 import { addressOf, applyYaml, getPool, recordsOf } from '../support/auto-pools.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
 
@@ -42,17 +41,9 @@ function must(args: string[], input?: string): string {
  * shared with the tests that run after this one.
  */
 function writeOverlays(): { install: string; uninstall: string } {
-  const overlay = resolve(repo, 'deploy/overlays/local');
-  const install = resolve(work, 'install');
+  const install = writeLocalOverlay(config, resolve(work, 'install'));
   const uninstall = resolve(work, 'uninstall');
-  mkdirSync(install, { recursive: true });
   mkdirSync(uninstall, { recursive: true });
-  const url = `https://127.0.0.1:${config.ports.webhook}`;
-  for (const file of readdirSync(overlay)) {
-    let text = readFileSync(resolve(overlay, file), 'utf8').replaceAll(localWebhookURL, url);
-    if (file === 'kustomization.yaml') text = text.replace('../../base', relative(install, resolve(repo, 'deploy/base')));
-    writeFileSync(resolve(install, file), text);
-  }
   const crds = ['spiderippools', 'spidersubnets', 'spiderreservedips'].map(
     (plural) =>
       `  - patch: |-\n      apiVersion: apiextensions.k8s.io/v1\n      kind: CustomResourceDefinition\n      metadata: {name: ${plural}.spiderpool.spidernet.io}\n      $patch: delete\n`,
@@ -65,28 +56,13 @@ function writeOverlays(): { install: string; uninstall: string } {
 }
 
 /** A kubeconfig for the local API server whose only credential is a bound token of the deployed ServiceAccount. */
-function serviceAccountKubeconfig(): string {
-  const token = must(['create', 'token', 'admission-ipam', '-n', systemNamespace, '--duration=2h']).trim();
-  const admin = new KubeConfig();
-  admin.loadFromFile(paths(config.dir).kubeconfig);
-  const cluster = admin.getCurrentCluster();
-  if (!cluster) throw new Error('the cluster kubeconfig has no current cluster');
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: 'admission-ipam', token }],
-    contexts: [{ name: 'admission-ipam', cluster: cluster.name, user: 'admission-ipam' }],
-    currentContext: 'admission-ipam',
-  });
-  const path = resolve(work, 'kubeconfig');
-  writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
-  return path;
-}
+const serviceAccountKubeconfig = (): string =>
+  deployedKubeconfig(config, paths(config.dir).kubectl, systemNamespace, resolve(work, 'kubeconfig'));
 
 function startServer(kubeconfig: string): ChildProcess {
-  const args = serveArgs(config).map((a) => (a.startsWith('--kubeconfig=') ? `--kubeconfig=${kubeconfig}` : a));
+  const { binary, args } = serverCommand(config, kubeconfig);
   const out = openSync(serverLog, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(repo, 'bin/admission-ipam.ts'), ...args], {
+  const child = spawn(binary, args, {
     cwd: repo,
     stdio: ['ignore', out, out],
   });
