@@ -5,7 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { servingDNSNames } from '../certs/index.js';
 import { ensureServingMaterial } from '../kube/certificate-secret.js';
 import { loadKubeConfig } from '../kube/client.js';
-import { allCaches, type ClusterCaches, createClusterCaches, requiredCaches } from '../kube/cluster-caches.js';
+import { allCaches, type ClusterCaches, createClusterCaches, createPodCache, requiredCaches } from '../kube/cluster-caches.js';
 import { customResourceWriter } from '../kube/custom-resources.js';
 import { liveReservationTokens } from '../kube/pod-tokens.js';
 import { poolReservations } from '../kube/pool-reservations.js';
@@ -203,9 +203,12 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
       { name: 'auto-pool', start: () => auto.startController(log) },
       {
         name: 'release',
-        start: () =>
-          startReleaseController({
-            pods: caches.pods,
+        start: () => {
+          // A new Pod cache per term as leader: what a former term cached may be stale by any amount.
+          const pods = createPodCache(kc);
+          pods.start();
+          const releaser = startReleaseController({
+            pods,
             pools: caches.pools,
             statefulSets: caches.statefulSets,
             nodes: caches.nodes,
@@ -215,7 +218,14 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
             pendingTTLSeconds: options.pendingReservationTTLSeconds,
             fullScanIntervalMs: options.gcIntervalSeconds * 1000,
             onChange: (reason, count) => releaseMetrics.records.inc({ reason }, count),
-          }),
+          });
+          return {
+            stop: async () => {
+              releaser.stop();
+              await pods.stop();
+            },
+          };
+        },
       },
     ],
     election: enabled ? { kc, namespace, name: leaseName, settings } : undefined,

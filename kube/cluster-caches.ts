@@ -44,8 +44,6 @@ export interface ClusterCaches {
   replicaSets: ResourceCache<OwnedObject>;
   jobs: ResourceCache<OwnedObject>;
   statefulSets: ResourceCache<StatefulSetObject>;
-  /** Every Pod, trimmed to what the releaser reads (trimPod). */
-  pods: ResourceCache<PodObject>;
 }
 
 export const networkAttachmentsPath = '/apis/k8s.cni.cncf.io/v1/network-attachment-definitions';
@@ -63,8 +61,15 @@ export function createClusterCaches(kc: KubeConfig): ClusterCaches {
     replicaSets: new ResourceCache(kc, '/apis/apps/v1/replicasets'),
     jobs: new ResourceCache(kc, '/apis/batch/v1/jobs'),
     statefulSets: new ResourceCache(kc, '/apis/apps/v1/statefulsets'),
-    pods: new ResourceCache(kc, '/api/v1/pods', { transform: (pod) => trimPod(pod as PodObject) }),
   };
+}
+
+/**
+ * Every Pod, trimmed to what the releaser reads (trimPod). Only the releaser reads it, so only the Lease holder
+ * keeps one: a replica that is not leading neither watches every Pod of the cluster nor holds them in memory.
+ */
+export function createPodCache(kc: KubeConfig): ResourceCache<PodObject> {
+  return new ResourceCache(kc, '/api/v1/pods', { transform: (pod) => trimPod(pod as PodObject) });
 }
 
 /** The caches readiness waits for: the NAD cache is optional (a cluster without Multus has no such API). */
@@ -78,7 +83,6 @@ export function requiredCaches(c: ClusterCaches): Array<[string, { isSynced(): b
     ['replicasets', c.replicaSets],
     ['jobs', c.jobs],
     ['statefulsets', c.statefulSets],
-    ['pods', c.pods],
   ];
 }
 
