@@ -144,10 +144,17 @@ export function validateSubnetDelete(subnet: SpiderSubnet, ctx: SubnetValidation
   const pools = controlled.ok ? [...controlled.value.keys()] : [];
   const count = subnet.status?.allocatedIPCount ?? 0;
   if (count === 0 && pools.length === 0) return [];
-  return [
-    forbidden(
-      'status.allocatedIPCount',
-      `SpiderSubnet "${subnet.metadata.name}" has handed ${count} IPs to pools (${pools.join(', ') || 'unknown'}); delete those pools first`,
-    ),
-  ];
+  // An entry outlives its pool for a few seconds (it is written before the pool and kept while the workload's
+  // caches may lag): name those apart, or the message would tell the user to delete a pool that is already gone.
+  const stored = new Set(ctx.pools.map((p) => p.metadata.name));
+  const existing = pools.filter((p) => stored.has(p));
+  const gone = pools.filter((p) => !stored.has(p));
+  const held = `SpiderSubnet "${subnet.metadata.name}" has handed ${count} IPs to pools`;
+  const message =
+    gone.length === 0
+      ? `${held} (${existing.join(', ') || 'unknown'}); delete those pools first`
+      : existing.length === 0
+        ? `${held} (${gone.join(', ')}) that are already deleted; their entries leave status.controlledIPPools within seconds, try again then`
+        : `${held}: delete ${existing.join(', ')} first; ${gone.join(', ')} are already deleted and their entries leave status.controlledIPPools within seconds`;
+  return [forbidden('status.allocatedIPCount', message)];
 }

@@ -221,6 +221,25 @@ describe('SpiderSubnet validation on delete', () => {
     expectOutcome(validateSubnetDelete(used, ctx([], [], { validateDeletion: false })), 'Accepted');
     expectOutcome(validateSubnetDelete(base({}, {}, { allocatedIPCount: 0 }), ctx([], [], { validateDeletion: true })), 'Accepted');
   });
+
+  it('tells pools still stored from entries whose pool is already deleted', () => {
+    const entries = controlled({ kept: { ips: ['172.18.40.1-172.18.40.2'] }, gone: { ips: ['172.18.40.3'] } });
+    const used = base({}, {}, { allocatedIPCount: 3, ...entries });
+    const kept = pool('kept', { ipVersion: 4, subnet: '172.18.40.0/24', ips: ['172.18.40.1-172.18.40.2'] });
+    const on = { validateDeletion: true };
+    expectOutcome(validateSubnetDelete(used, ctx([], [kept], on)), 'Forbidden', /delete kept first; gone are already deleted/);
+    expectOutcome(
+      validateSubnetDelete(used, ctx([], [], on)),
+      'Forbidden',
+      /handed 3 IPs to pools \(kept, gone\) that are already deleted; .* try again then/,
+    );
+    const onlyKept = base({}, {}, { allocatedIPCount: 2, ...controlled({ kept: { ips: ['172.18.40.1-172.18.40.2'] } }) });
+    expectOutcome(
+      validateSubnetDelete(onlyKept, ctx([], [kept], on)),
+      'Forbidden',
+      /handed 2 IPs to pools \(kept\); delete those pools first/,
+    );
+  });
 });
 
 describe('SpiderSubnet update and the pools of its CIDR it has not adopted yet', () => {
