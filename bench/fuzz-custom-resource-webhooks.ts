@@ -7,25 +7,13 @@
 //
 //   npx tsx bench/fuzz-custom-resource-webhooks.ts [--count N] [--seed S] [--shrink-seconds T]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import jsonPatch from 'fast-json-patch';
 import type { ClusterView } from '../admission/cluster-view.js';
-import {
-  ADMISSION_V1,
-  ADMISSION_V1BETA1,
-  type AdmissionHandler,
-  createAdmissionMetrics,
-  createLogger,
-  createRegistry,
-  createWebhookApp,
-  type JsonObject,
-  type JsonValue,
-} from '../admission/index.js';
+import { ADMISSION_V1, ADMISSION_V1BETA1, type AdmissionHandler, type JsonObject, type JsonValue } from '../admission/index.js';
 import { mutateIPPool, mutateReservedIP, mutateSubnet } from '../admission/mutate/custom-resources.js';
 import { validateIPPool, validateReservedIP, validateSubnet } from '../admission/validate/custom-resources.js';
 import {
@@ -40,6 +28,9 @@ import {
   version,
 } from '../ipam/model/index.js';
 import { defaultRulesConfig } from '../ipam/rules/index.js';
+import { type Crash, startLoopbackWebhooks } from './fuzz-webhook-app.js';
+
+export type { Crash } from './fuzz-webhook-app.js';
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
 
@@ -922,13 +913,6 @@ export function checkAnswer(c: FuzzCase, uid: string, sent: JsonObject | null, h
 // ---------------------------------------------------------------------------------------------
 // The target: the express app on 127.0.0.1, port 0
 
-export interface Crash {
-  message: string;
-  /** The innermost frames in this repository, e.g. "ipam/rules/address-spec.ts:95:17 (checkRangeList)". */
-  frames: string[];
-  stack?: string;
-}
-
 export interface Outcome extends Answer {
   case: FuzzCase;
   uid: string;
@@ -944,18 +928,6 @@ export interface FuzzTarget {
   base: string;
   send(c: FuzzCase): Promise<Outcome>;
   close(): Promise<void>;
-}
-
-/** The first stack frames inside this repository (not node_modules), for crash reports of both fuzzers. */
-export function ownFrames(stack: string | undefined, max = 3): string[] {
-  const frames: string[] = [];
-  for (const line of (stack ?? '').split('\n').slice(1)) {
-    const m = /at (?:(.*?) \()?(?:file:\/\/)?([^()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
-    if (!m?.[2]?.startsWith(repoRoot) || m[2].includes('node_modules')) continue;
-    frames.push(`${m[2].slice(repoRoot.length + 1)}:${m[3]}:${m[4]}${m[1] ? ` (${m[1]})` : ''}`);
-    if (frames.length === max) break;
-  }
-  return frames;
 }
 
 function handlerFor(endpoint: FuzzEndpoint, view: ClusterView): AdmissionHandler {
@@ -989,27 +961,8 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     subnets: () => views[current].subnets as SpiderSubnet[],
     reservedIPs: () => [],
   };
-  const crashes = new Map<string, Crash>();
-  const log = createLogger({
-    level: 'error',
-    destination: {
-      write(line: string) {
-        const entry = JSON.parse(line) as { uid?: string; msg?: string; err?: { message?: string; stack?: string } };
-        if (entry.msg !== 'admission handler failed' || entry.uid === undefined) return;
-        crashes.set(entry.uid, {
-          message: entry.err?.message ?? 'unknown error',
-          frames: ownFrames(entry.err?.stack),
-          ...(entry.err?.stack ? { stack: entry.err.stack } : {}),
-        });
-      },
-    },
-  });
   const routes = Object.fromEntries(endpoints.map((e) => [e.path, { name: e.name, handler: handlerFor(e, view) }]));
-  const app = createWebhookApp({ routes, log, metrics: createAdmissionMetrics(createRegistry({ defaultMetrics: false })) });
-  const server = await new Promise<Server>((ready) => {
-    const listening = app.listen(0, '127.0.0.1', () => ready(listening));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const target = await startLoopbackWebhooks(routes);
   let serial = 0;
 
   async function post(c: FuzzCase): Promise<Answer & { uid: string; body: string; crash?: Crash }> {
@@ -1017,17 +970,15 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     const uid = `00000000-0000-4000-8000-${serial.toString(16).padStart(12, '0')}`;
     const body = reviewText(c, uid);
     current = c.view;
-    const response = await fetch(`${base}${c.endpoint.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const text = await response.text();
+    const { status, text } = await target.post(c.endpoint.path, body);
     const sent = (JSON.parse(body) as { request: { object: JsonObject | null } }).request.object;
-    const answer = checkAnswer(c, uid, sent, response.status, text);
-    const crash = crashes.get(uid);
-    crashes.delete(uid);
+    const answer = checkAnswer(c, uid, sent, status, text);
+    const crash = target.takeCrash(uid);
     return { ...answer, uid, body, ...(crash ? { crash } : {}) };
   }
 
   return {
-    base,
+    base: target.base,
     async send(c) {
       const first = await post(c);
       const outcome: Outcome = { ...first, case: c };
@@ -1043,10 +994,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       }
       return outcome;
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((done) => server.close(() => done()));
-    },
+    close: () => target.close(),
   };
 }
 

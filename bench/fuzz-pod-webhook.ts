@@ -9,22 +9,11 @@
 //   npx tsx bench/fuzz-pod-webhook.ts [--count N] [--seed S] [--shrink-seconds T]
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
-import {
-  ADMISSION_V1,
-  ADMISSION_V1BETA1,
-  createAdmissionMetrics,
-  createLogger,
-  createRegistry,
-  createWebhookApp,
-  type JsonObject,
-  type JsonValue,
-} from '../admission/index.js';
+import { ADMISSION_V1, ADMISSION_V1BETA1, type JsonObject, type JsonValue } from '../admission/index.js';
 import { mutatePod, type PodAdmissionDependencies } from '../admission/mutate/pod.js';
 import type { Reserver } from '../admission/mutate/pod-allocation.js';
 import type { PodView } from '../admission/pod-facts.js';
@@ -58,17 +47,16 @@ import type { NodeFacts } from '../ipam/select/index.js';
 import {
   type Answer,
   applyMutations,
-  type Crash,
   checkAnswer,
   endpoints,
   type FuzzCase,
   type Mutation,
-  ownFrames,
   type Problem,
   parseFuzzOptions,
   shorten,
   signatureOf,
 } from './fuzz-custom-resource-webhooks.js';
+import { type Crash, startLoopbackWebhooks } from './fuzz-webhook-app.js';
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
 export const podPath = '/mutate-pod';
@@ -1177,42 +1165,17 @@ export async function startPodFuzzTarget(): Promise<PodFuzzTarget> {
     },
     select: { installNamespace: 'kube-system' },
   };
-  const crashes = new Map<string, Crash>();
-  const log = createLogger({
-    level: 'error',
-    destination: {
-      write(line: string) {
-        const entry = JSON.parse(line) as { uid?: string; msg?: string; err?: { message?: string; stack?: string } };
-        if (entry.msg !== 'admission handler failed' || entry.uid === undefined) return;
-        crashes.set(entry.uid, {
-          message: entry.err?.message ?? 'unknown error',
-          frames: ownFrames(entry.err?.stack),
-          ...(entry.err?.stack ? { stack: entry.err.stack } : {}),
-        });
-      },
-    },
-  });
-  const app = createWebhookApp({
-    routes: { [podPath]: { name: 'mutate-pod', handler: mutatePod(deps) } },
-    log,
-    metrics: createAdmissionMetrics(createRegistry({ defaultMetrics: false })),
-  });
-  const server = await new Promise<Server>((ready) => {
-    const listening = app.listen(0, '127.0.0.1', () => ready(listening));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const target = await startLoopbackWebhooks({ [podPath]: { name: 'mutate-pod', handler: mutatePod(deps) } });
   let serial = 0;
 
   async function post(step: PodStep, uid: string, object: JsonObject): Promise<Answer & { body: string; crash?: Crash }> {
     const before = snapshot(world);
     const body = podReviewText(step, uid, object);
-    const response = await fetch(`${base}${podPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const text = await response.text();
+    const { status, text } = await target.post(podPath, body);
     const sent = (JSON.parse(body) as { request: { object: JsonObject | null } }).request.object;
-    const answer = checkReview(step, uid, sent, response.status, text);
+    const answer = checkReview(step, uid, sent, status, text);
     answer.problems.push(...podProblems({ ...step, object }, uid, answer, before, snapshot(world)));
-    const crash = crashes.get(uid);
-    crashes.delete(uid);
+    const crash = target.takeCrash(uid);
     return { ...answer, body, ...(crash ? { crash } : {}) };
   }
 
@@ -1236,17 +1199,14 @@ export async function startPodFuzzTarget(): Promise<PodFuzzTarget> {
   }
 
   return {
-    base,
+    base: target.base,
     async run(sequence) {
       world = freshWorld(sequence.config);
       const steps: StepOutcome[] = [];
       for (const step of sequence.steps) steps.push(await send(step));
       return { sequence, steps };
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((done) => server.close(() => done()));
-    },
+    close: () => target.close(),
   };
 }
 
