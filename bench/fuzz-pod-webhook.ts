@@ -31,12 +31,9 @@ import type { PodView } from '../admission/pod-facts.js';
 import {
   type PoolOperation,
   type PoolOperationResult,
-  parseRecords,
   planPoolOperations,
   poolFamily,
   type ReservationResult,
-  recordJSON,
-  reservationToken,
   reservedAddresses,
   usedOutSubstring,
 } from '../ipam/allocate/index.js';
@@ -49,7 +46,10 @@ import {
   namespaceAnnotations,
   type OwnerReference,
   parseAssignedResult,
+  parseRecords,
   podAnnotations,
+  recordJSON,
+  reservationToken,
   type SpiderIPPool,
   type SpiderReservedIP,
   apiVersion as spiderApiVersion,

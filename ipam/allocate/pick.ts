@@ -15,11 +15,9 @@ import {
   subtract,
   union,
 } from '../ip/index.js';
-import type { SpiderIPPool, SpiderReservedIP } from '../model/index.js';
+import { ipv4Number, keyAddress, type PoolRecords, type SpiderIPPool, type SpiderReservedIP } from '../model/index.js';
 import { storedAddresses } from '../rules/index.js';
 import { type AllocationError, allocationError, usedOutSubstring } from './allocation-error.js';
-import { ipv4Number, keyAddress } from './ip-keys.js';
-import type { PoolRecords } from './records.js';
 
 /** Why the pool takes no new allocation (behaviour §3.6 rules 1-2), or undefined when it does. */
 export function whyPoolCannotAllocate(pool: SpiderIPPool): string | undefined {
