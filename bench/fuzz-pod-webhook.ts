@@ -32,7 +32,6 @@ import {
   type PoolOperation,
   type PoolOperationResult,
   planPoolOperations,
-  poolFamily,
   type ReservationResult,
   reservedAddresses,
   usedOutSubstring,
@@ -54,6 +53,7 @@ import {
   type SpiderReservedIP,
   apiVersion as spiderApiVersion,
 } from '../ipam/model/index.js';
+import { poolFamily } from '../ipam/rules/index.js';
 import type { NodeFacts } from '../ipam/select/index.js';
 import {
   type Answer,

@@ -63,7 +63,6 @@ export {
   allocatedAddresses,
   freeAddresses,
   pickLowestFree,
-  poolFamily,
   reservedAddresses,
   usedOutError,
   whyPoolCannotAllocate,

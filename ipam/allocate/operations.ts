@@ -4,8 +4,8 @@
 // into one guarded status write.
 import type { IPRangeSet } from '../ip/index.js';
 import { bind, type PoolRecord, parseRecords, type SpiderIPPool, serializeRecords } from '../model/index.js';
+import { poolFamily } from '../rules/index.js';
 import { type AllocationError, allocationError } from './allocation-error.js';
-import { poolFamily } from './pick.js';
 import { releaseFromPool } from './record-updates.js';
 import { type ReservationRequest, type ReservationResult, reserveInPool } from './reserve.js';
 

@@ -27,13 +27,6 @@ export function whyPoolCannotAllocate(pool: SpiderIPPool): string | undefined {
   return undefined;
 }
 
-/** The family a pool serves, read from its spec even when other parts of the spec are broken. */
-export function poolFamily(pool: SpiderIPPool): IPFamily | undefined {
-  const stored = storedAddresses(pool);
-  if (stored.ok) return stored.family;
-  return pool.spec.ipVersion === 4 || pool.spec.ipVersion === 6 ? pool.spec.ipVersion : undefined;
-}
-
 function reservedFamily(object: SpiderReservedIP): IPFamily | undefined {
   if (object.spec.ipVersion === 4 || object.spec.ipVersion === 6) return object.spec.ipVersion;
   const first = (object.spec.ips ?? [])[0];

@@ -13,8 +13,8 @@ import {
   type SpiderIPPool,
   serializeRecords,
 } from '../model/index.js';
+import { poolFamily } from '../rules/index.js';
 import { type AllocationError, allocationError } from './allocation-error.js';
-import { poolFamily } from './pick.js';
 import type { StatusUpdate } from './reserve.js';
 
 const namedPod = /^[^/]+\/[^/]+$/;

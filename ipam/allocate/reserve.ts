@@ -13,9 +13,9 @@ import {
   type SpiderIPPool,
   serializeRecords,
 } from '../model/index.js';
-import { storedAddresses } from '../rules/index.js';
+import { poolFamily, storedAddresses } from '../rules/index.js';
 import { type AllocationError, allocationError, usedOutSubstring } from './allocation-error.js';
-import { allocatedAddresses, formatIPOf, freeAddresses, poolFamily, usedOutError, whyPoolCannotAllocate } from './pick.js';
+import { allocatedAddresses, formatIPOf, freeAddresses, usedOutError, whyPoolCannotAllocate } from './pick.js';
 
 /**
  * `token`: a reservation made at admission (the admission request's token; `pod` is "<ns>/" or "<ns>/<name>").

@@ -3,7 +3,7 @@
 // when the pools asked for no longer include the one holding its record.
 import type { IPFamily } from '../ip/index.js';
 import { parseRecords, type SpiderIPPool } from '../model/index.js';
-import { poolFamily } from './pick.js';
+import { poolFamily } from '../rules/index.js';
 
 /** The fields of an apps/v1 StatefulSet this module reads. */
 export interface StatefulSetFacts {
