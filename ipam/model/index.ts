@@ -39,5 +39,5 @@ export {
 } from './pod-annotations.js';
 export type * from './resources.js';
 export { type AssignedResult, assignedAnnotationKey, formatAssignedResult, parseAssignedResult, type ResultRoute } from './result.js';
-export type { AllocationRecord, ControlledPool } from './status.js';
-export { parseAllocatedIPs, parseControlledIPPools } from './status.js';
+export type { ControlledPool } from './status.js';
+export { parseControlledIPPools } from './status.js';
