@@ -22,14 +22,14 @@ import {
   apiVersion,
   group,
   kinds,
-  parseAllocatedIPs,
   parseAssignedResult,
+  parseRecords,
   plurals,
   podAnnotations,
   type SpiderIPPool,
   version,
 } from '../ipam/model/index.js';
-import { storedAddresses } from '../ipam/rules/index.js';
+import { poolFamily, storedAddresses } from '../ipam/rules/index.js';
 import { apiErrorMessage, isNotFound } from '../kube/api-errors.js';
 import {
   benchLabel,
@@ -276,7 +276,7 @@ async function checkPoolRecords(custom: CustomObjectsApi, name: string, addresse
     const counted = p.status?.allocatedIPCount;
     return counted === podCount ? { done: true, value: p } : { done: false, seen: `allocatedIPCount ${counted}` };
   });
-  const records = parseAllocatedIPs(pool.status?.allocatedIPs);
+  const records = parseRecords(pool.status?.allocatedIPs, poolFamily(pool));
   if (!records.ok) throw new Error(`SpiderIPPool ${name}: ${records.reason}`);
   const stray = [...records.value.keys()].filter((ip) => !addresses.has(ip));
   const unrecorded = [...addresses].filter((ip) => !records.value.has(ip));

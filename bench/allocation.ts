@@ -8,18 +8,16 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { defaultMaxAllocatedIPsBytes, type ReservationRequest, reserveInPool } from '../ipam/allocate/index.js';
 import {
   bind,
-  defaultMaxAllocatedIPsBytes,
   type PoolRecord,
   parseRecords,
-  type ReservationRequest,
   recordJSON,
   reservationToken,
-  reserveInPool,
+  type SpiderIPPool,
   serializeRecords,
-} from '../ipam/allocate/index.js';
-import type { SpiderIPPool } from '../ipam/model/index.js';
+} from '../ipam/model/index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

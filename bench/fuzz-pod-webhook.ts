@@ -20,12 +20,8 @@ import type { PodView } from '../admission/pod-facts.js';
 import {
   type PoolOperation,
   type PoolOperationResult,
-  parseRecords,
   planPoolOperations,
-  poolFamily,
   type ReservationResult,
-  recordJSON,
-  reservationToken,
   reservedAddresses,
   usedOutSubstring,
 } from '../ipam/allocate/index.js';
@@ -38,11 +34,15 @@ import {
   namespaceAnnotations,
   type OwnerReference,
   parseAssignedResult,
+  parseRecords,
   podAnnotations,
+  recordJSON,
+  reservationToken,
   type SpiderIPPool,
   type SpiderReservedIP,
   apiVersion as spiderApiVersion,
 } from '../ipam/model/index.js';
+import { poolFamily } from '../ipam/rules/index.js';
 import type { NodeFacts } from '../ipam/select/index.js';
 import {
   type Answer,

@@ -2,14 +2,15 @@
 // gave the interface; the pool records are the proof that they are still this Pod's. Only then is the annotation
 // turned into a CNI result (architecture, "Failure and security rules": the plugin trusts only an address that pool
 // status records for the same Pod).
-import { parseRecords, podNamespace } from '../ipam/allocate/index.js';
 import { cidrContains, formatIP, type IPFamily, parseCIDR, parseIP } from '../ipam/ip/index.js';
 import {
   type AssignedResult,
   assignedAnnotationKey,
   optOutLabel,
   parseAssignedResult,
+  parseRecords,
   podAnnotations,
+  podNamespace,
   type SpiderIPPool,
 } from '../ipam/model/index.js';
 import { type CniError, cniError, pluginCodes } from './errors.js';

@@ -6,13 +6,13 @@ import {
   type PoolOperation,
   type PoolOperationResult,
   planPoolOperations,
-  poolFamily,
   type ReservationRequest,
   type ReservationResult,
   reservedAddresses,
   type SettleOperation,
 } from '../ipam/allocate/index.js';
 import { plurals, type SpiderIPPool, type SpiderReservedIP } from '../ipam/model/index.js';
+import { poolFamily } from '../ipam/rules/index.js';
 import { customResourceWriter } from './custom-resources.js';
 import { PoolStatusWriter, type PoolStatusWriterDependencies } from './pool-status-writer.js';
 

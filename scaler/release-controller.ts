@@ -4,8 +4,7 @@
 // sends the changes through the same group-commit writer as the reservations of this process.
 import type { Logger } from '../admission/log.js';
 import type { StatefulSetFacts } from '../ipam/allocate/index.js';
-import { podNamespace } from '../ipam/allocate/index.js';
-import type { SpiderIPPool } from '../ipam/model/index.js';
+import { podNamespace, type SpiderIPPool } from '../ipam/model/index.js';
 import { type PodObject, type PodView, planPoolRelease, podView, type RecordChange, type ReleaseFacts } from '../ipam/release/index.js';
 import { httpStatusOf } from '../kube/api-errors.js';
 import type { NodeObject, StatefulSetObject } from '../kube/cluster-caches.js';

@@ -2,12 +2,13 @@
 // reserve them in pool status, and write the results into the Pod's annotations
 // (plus the node affinity node-restricted pools need). A Pod that cannot get its
 // addresses is refused with the reason, and keeps nothing reserved.
-import { reservationToken, wantsAutoPools } from '../../ipam/allocate/index.js';
+import { wantsAutoPools } from '../../ipam/allocate/index.js';
 import {
   assignedAnnotationKey,
   parseAssignedResult,
   parseRoutesAnnotation,
   podAnnotations,
+  reservationToken,
   type SpiderIPPool,
 } from '../../ipam/model/index.js';
 import {

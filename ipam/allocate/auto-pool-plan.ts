@@ -22,7 +22,7 @@ import {
   subtract,
   union,
 } from '../ip/index.js';
-import { labels, parseAllocatedIPs, parseControlledIPPools, podAnnotations, type SpiderIPPool, type SpiderSubnet } from '../model/index.js';
+import { labels, parseControlledIPPools, parseRecords, podAnnotations, type SpiderIPPool, type SpiderSubnet } from '../model/index.js';
 import { sameCIDR, storedAddresses } from '../rules/index.js';
 import { controlledStatus } from '../status/index.js';
 import { type AllocationError, allocationError } from './allocation-error.js';
@@ -230,7 +230,7 @@ export function planAutoPool(state: AutoPoolState, owner: AutoPoolOwner, claim: 
   }
   const releasing = readReleasing(pool, family);
   if (typeof releasing === 'string') return fail('unreadable', `${who}: ${releasing}`);
-  const records = parseAllocatedIPs(pool?.status?.allocatedIPs);
+  const records = parseRecords(pool?.status?.allocatedIPs, family);
   if (!records.ok) return fail('unreadable', `${who}: ${records.reason}`);
   const allocated = allocatedAddresses(records.value, family);
   const application = applicationKey(owner);

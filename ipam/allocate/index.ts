@@ -52,7 +52,6 @@ export {
   type WorkloadObject,
   workloadReplicas,
 } from './auto-pool-size.js';
-export { compareIPs } from './ip-keys.js';
 export {
   type PoolOperation,
   type PoolOperationResult,
@@ -64,32 +63,11 @@ export {
   allocatedAddresses,
   freeAddresses,
   pickLowestFree,
-  poolFamily,
   reservedAddresses,
   usedOutError,
   whyPoolCannotAllocate,
 } from './pick.js';
 export { bindInPool, bindStatefulSetPodInPool, releaseFromPool } from './record-updates.js';
-export {
-  bind,
-  boundRecordBytes,
-  epochSeconds,
-  findByPod,
-  findByPodUid,
-  findByToken,
-  isExpired,
-  isPending,
-  maxGeneratedNameLength,
-  type PoolRecord,
-  type PoolRecords,
-  parseRecords,
-  pendingRecord,
-  podNamespace,
-  type RecordEntry,
-  recordJSON,
-  reservationToken,
-  serializeRecords,
-} from './records.js';
 export {
   defaultMaxAllocatedIPsBytes,
   type PoolReservation,

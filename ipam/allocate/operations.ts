@@ -3,11 +3,10 @@
 // by a refused admission, then new reservations. Pure: the writer turns the result
 // into one guarded status write.
 import type { IPRangeSet } from '../ip/index.js';
-import type { SpiderIPPool } from '../model/index.js';
+import { bind, type PoolRecord, parseRecords, type SpiderIPPool, serializeRecords } from '../model/index.js';
+import { poolFamily } from '../rules/index.js';
 import { type AllocationError, allocationError } from './allocation-error.js';
-import { poolFamily } from './pick.js';
 import { releaseFromPool } from './record-updates.js';
-import { bind, type PoolRecord, parseRecords, serializeRecords } from './records.js';
 import { type ReservationRequest, type ReservationResult, reserveInPool } from './reserve.js';
 
 /** Undo: remove the records of these IPs, but only while they still carry this key (never someone else's). */

@@ -15,11 +15,9 @@ import {
   subtract,
   union,
 } from '../ip/index.js';
-import type { SpiderIPPool, SpiderReservedIP } from '../model/index.js';
+import { ipv4Number, keyAddress, type PoolRecords, type SpiderIPPool, type SpiderReservedIP } from '../model/index.js';
 import { storedAddresses } from '../rules/index.js';
 import { type AllocationError, allocationError, usedOutSubstring } from './allocation-error.js';
-import { ipv4Number, keyAddress } from './ip-keys.js';
-import type { PoolRecords } from './records.js';
 
 /** Why the pool takes no new allocation (behaviour §3.6 rules 1-2), or undefined when it does. */
 export function whyPoolCannotAllocate(pool: SpiderIPPool): string | undefined {
@@ -27,13 +25,6 @@ export function whyPoolCannotAllocate(pool: SpiderIPPool): string | undefined {
   if (pool.metadata.deletionTimestamp) return `pool "${name}" is terminating (metadata.deletionTimestamp is set) and allocates no new IPs`;
   if (pool.spec.disable === true) return `pool "${name}" is disabled (spec.disable is true) and allocates no new IPs`;
   return undefined;
-}
-
-/** The family a pool serves, read from its spec even when other parts of the spec are broken. */
-export function poolFamily(pool: SpiderIPPool): IPFamily | undefined {
-  const stored = storedAddresses(pool);
-  if (stored.ok) return stored.family;
-  return pool.spec.ipVersion === 4 || pool.spec.ipVersion === 6 ? pool.spec.ipVersion : undefined;
 }
 
 function reservedFamily(object: SpiderReservedIP): IPFamily | undefined {

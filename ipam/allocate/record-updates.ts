@@ -1,9 +1,7 @@
 // Status writes other than reserving: binding a pending reservation to the Pod that appeared (the scaler), and
 // releasing records (GC, expiry, StatefulSet scale-down). Each returns the new status text for one guarded write;
 // doing it again on the written result changes nothing, so a retry after a conflict is harmless.
-import type { SpiderIPPool } from '../model/index.js';
-import { type AllocationError, allocationError } from './allocation-error.js';
-import { poolFamily } from './pick.js';
+
 import {
   bind,
   isPending,
@@ -12,8 +10,11 @@ import {
   parseRecords,
   podNamespace,
   type RecordEntry,
+  type SpiderIPPool,
   serializeRecords,
-} from './records.js';
+} from '../model/index.js';
+import { poolFamily } from '../rules/index.js';
+import { type AllocationError, allocationError } from './allocation-error.js';
 import type { StatusUpdate } from './reserve.js';
 
 const namedPod = /^[^/]+\/[^/]+$/;

@@ -2,12 +2,20 @@
 // written back in one status update (the kube layer guards it with resourceVersion and re-plans on conflict).
 // Re-planning must be harmless, so a request whose key already has a record gets that record's IP again.
 import { addresses, type IPFamily, type IPRangeSet } from '../ip/index.js';
-import type { SpiderIPPool } from '../model/index.js';
-import { storedAddresses } from '../rules/index.js';
+import {
+  bind,
+  boundRecordBytes,
+  compareIPs,
+  type PoolRecord,
+  type PoolRecords,
+  parseRecords,
+  pendingRecord,
+  type SpiderIPPool,
+  serializeRecords,
+} from '../model/index.js';
+import { poolFamily, storedAddresses } from '../rules/index.js';
 import { type AllocationError, allocationError, usedOutSubstring } from './allocation-error.js';
-import { compareIPs } from './ip-keys.js';
-import { allocatedAddresses, formatIPOf, freeAddresses, poolFamily, usedOutError, whyPoolCannotAllocate } from './pick.js';
-import { bind, boundRecordBytes, type PoolRecord, type PoolRecords, parseRecords, pendingRecord, serializeRecords } from './records.js';
+import { allocatedAddresses, formatIPOf, freeAddresses, usedOutError, whyPoolCannotAllocate } from './pick.js';
 
 /**
  * `token`: a reservation made at admission (the admission request's token; `pod` is "<ns>/" or "<ns>/<name>").

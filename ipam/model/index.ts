@@ -1,3 +1,24 @@
+export {
+  bind,
+  boundRecordBytes,
+  epochSeconds,
+  findByPod,
+  findByPodUid,
+  findByToken,
+  isExpired,
+  isPending,
+  maxGeneratedNameLength,
+  type PoolRecord,
+  type PoolRecords,
+  parseRecords,
+  pendingRecord,
+  podNamespace,
+  type RecordEntry,
+  recordJSON,
+  reservationToken,
+  serializeRecords,
+} from './allocation-records.js';
+export { compareIPs, ipv4Number, keyAddress } from './ip-keys.js';
 export type { MultusInterface, MultusOptions, NetworkSelection } from './multus.js';
 export { multusAnnotations, multusInterfaces, parseDefaultNetworkAnnotation, parseNetworksAnnotation } from './multus.js';
 export * from './names.js';
@@ -18,5 +39,5 @@ export {
 } from './pod-annotations.js';
 export type * from './resources.js';
 export { type AssignedResult, assignedAnnotationKey, formatAssignedResult, parseAssignedResult, type ResultRoute } from './result.js';
-export type { AllocationRecord, ControlledPool } from './status.js';
-export { parseAllocatedIPs, parseControlledIPPools } from './status.js';
+export type { ControlledPool } from './status.js';
+export { parseControlledIPPools } from './status.js';

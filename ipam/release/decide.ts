@@ -2,8 +2,8 @@
 // reservations made at admission): keep it, bind a pending reservation to the Pod that now exists, or release the
 // address. The rules never free an address a live Pod claims, compare UIDs and never names alone, and keep a
 // StatefulSet Pod's address while its ordinal is wanted.
-import { isPending, type PoolRecord, podNamespace } from '../allocate/records.js';
 import { isValidStatefulSetPod, parseStatefulSetPodName, type StatefulSetFacts } from '../allocate/statefulset.js';
+import { isPending, type PoolRecord, podNamespace } from '../model/index.js';
 import { claims, type PodView } from './pod-view.js';
 
 export type ReleaseReason =

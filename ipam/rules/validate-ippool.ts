@@ -4,14 +4,14 @@ import {
   autoPoolAffinityKeys,
   kinds,
   labels,
-  parseAllocatedIPs,
   parseControlledIPPools,
+  parseRecords,
   type SpiderIPPool,
   type SpiderSubnet,
 } from '../model/index.js';
 import { type AddressAnalysis, checkAddressSpec } from './address-spec.js';
 import type { RulesConfig } from './config.js';
-import { storedAddresses } from './existing.js';
+import { poolFamily, storedAddresses } from './existing.js';
 import { formatRanges } from './format.js';
 import { isEmptySelector, validateLabelSelector } from './label-selector.js';
 import { immutable, terminatingUpdate } from './update-rules.js';
@@ -194,7 +194,7 @@ export function validateIPPoolUpdate(old: SpiderIPPool, pool: SpiderIPPool, ctx:
 
 /** An address a Pod holds can neither leave spec.ips nor enter spec.excludeIPs. */
 function checkIPsInUse(old: SpiderIPPool, usable: IPRangeSet | undefined): Violation[] {
-  const records = parseAllocatedIPs(old.status?.allocatedIPs);
+  const records = parseRecords(old.status?.allocatedIPs, poolFamily(old));
   if (!records.ok) return [invalid('status.allocatedIPs', old.status?.allocatedIPs, records.reason)];
   if (!usable) return [];
   const out: Violation[] = [];
@@ -210,8 +210,18 @@ function checkIPsInUse(old: SpiderIPPool, usable: IPRangeSet | undefined): Viola
 
 export function validateIPPoolDelete(pool: SpiderIPPool, ctx: PoolValidationContext): Violation[] {
   if (!ctx.config.validateDeletion) return [];
-  const records = parseAllocatedIPs(pool.status?.allocatedIPs);
-  const count = Math.max(pool.status?.allocatedIPCount ?? 0, records.ok ? records.value.size : 0);
+  const records = parseRecords(pool.status?.allocatedIPs, poolFamily(pool));
+  // A status that cannot be read may still hold addresses in use, and the finalizer would keep the deleted pool
+  // terminating until it is repaired: refusing now says why, where accepting would leave the pool stuck in silence.
+  if (!records.ok) {
+    return [
+      forbidden(
+        'status.allocatedIPs',
+        `SpiderIPPool "${pool.metadata.name}" may still have allocated IPs, and which ones cannot be told: ${records.reason}; delete the Pods that hold its IPs, then clear status.allocatedIPs (kubectl edit --subresource=status)`,
+      ),
+    ];
+  }
+  const count = Math.max(pool.status?.allocatedIPCount ?? 0, records.value.size);
   if (count === 0) return [];
   return [
     forbidden(

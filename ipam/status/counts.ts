@@ -5,12 +5,12 @@ import {
   type ControlledPool,
   finalizer,
   kinds,
-  parseAllocatedIPs,
   parseControlledIPPools,
+  parseRecords,
   type SpiderIPPool,
   type SpiderSubnet,
 } from '../model/index.js';
-import { storedAddresses } from '../rules/index.js';
+import { poolFamily, storedAddresses } from '../rules/index.js';
 
 /**
  * Counts are int64 in the API but numbers in JSON; past 2^53 a JavaScript number is not exact, so huge IPv6
@@ -28,7 +28,7 @@ export interface PoolCounts {
 /** Total = ips − excludeIPs (reserved IPs are not subtracted); allocated = records in status.allocatedIPs. */
 export function poolCounts(pool: SpiderIPPool): PoolCounts {
   const stored = storedAddresses(pool);
-  const records = parseAllocatedIPs(pool.status?.allocatedIPs);
+  const records = parseRecords(pool.status?.allocatedIPs, poolFamily(pool));
   return {
     totalIPCount: stored.ok ? cappedCount(count(stored.usable)) : (pool.status?.totalIPCount ?? 0),
     allocatedIPCount: records.ok ? records.value.size : (pool.status?.allocatedIPCount ?? 0),
@@ -110,7 +110,7 @@ export function controlledStatus(
 /** A terminating pool keeps its finalizer until its last address is released. */
 export function poolFinalizerRemovable(pool: SpiderIPPool): boolean {
   if (!pool.metadata.deletionTimestamp || !(pool.metadata.finalizers ?? []).includes(finalizer)) return false;
-  const records = parseAllocatedIPs(pool.status?.allocatedIPs);
+  const records = parseRecords(pool.status?.allocatedIPs, poolFamily(pool));
   return records.ok && records.value.size === 0;
 }
 

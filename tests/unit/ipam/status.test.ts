@@ -28,6 +28,23 @@ describe('pool status counts', () => {
     expect(poolCounts(p)).toEqual({ totalIPCount: 7, allocatedIPCount: 3 });
   });
 
+  // Keys are read in canonical form, as reservation and release read them: one address is one record, however it
+  // is spelled, and a status that holds an address twice or one the pool cannot hold is unreadable.
+  const v6 = { ipVersion: 6, subnet: 'fd00::/120', ips: ['fd00::1-fd00::a'] };
+  it.each([
+    ['an uppercase IPv6 key', ['FD00::1'], 1],
+    ['non-canonical IPv6 keys', ['fd00:0:0::0:1', 'FD00:0000::2'], 2],
+    ['one address spelled twice', ['fd00::1', 'FD00::1'], 7],
+    ['an IPv4 key in an IPv6 pool', ['fd00::1', '10.0.0.1'], 7],
+  ])('counts %s as %i allocated (the stored count when unreadable)', (_what, ips, allocated) => {
+    const p = pool('p', v6, {}, { allocatedIPs: records(ips), allocatedIPCount: 7 });
+    expect(poolCounts(p)).toEqual({ totalIPCount: 10, allocatedIPCount: allocated });
+  });
+
+  it('keeps the finalizer of a terminating pool whose status holds one address twice', () => {
+    expect(poolFinalizerRemovable(pool('p', v6, terminating, { allocatedIPs: records(['fd00::1', 'FD00::1']) }))).toBe(false);
+  });
+
   it('lets a terminating pool go only when its last IP is released', () => {
     expect(poolFinalizerRemovable(pool('p', { subnet: '10.0.0.0/8' }, terminating, { allocatedIPs: records(['10.0.0.1']) }))).toBe(false);
     expect(poolFinalizerRemovable(pool('p', { subnet: '10.0.0.0/8' }, terminating, { allocatedIPs: null }))).toBe(true);

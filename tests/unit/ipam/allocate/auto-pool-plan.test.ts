@@ -245,6 +245,19 @@ describe('planning an auto pool (§4.5)', () => {
     expect(run({ subnet: start.subnet, pool: held }, claim(1), 'grow').steps).toEqual(['done']);
   });
 
+  it('a record the pool cannot hold (an IPv6 key in an IPv4 pool) makes the pool unreadable, not ignored', () => {
+    const start = run({ subnet: subnet() }, claim(3), 'exact');
+    if (!start.pool) throw new Error('no pool');
+    const corrupt = withRecords(start.pool, ['10.244.100.90', 'fd00::1']);
+    expect(planAutoPool({ subnet: start.subnet, pool: corrupt }, owner, claim(1), 'exact')).toMatchObject({
+      kind: 'error',
+      error: {
+        code: 'unreadable',
+        message: expect.stringContaining('status.allocatedIPs has the key "fd00::1", which is IPv6, in an IPv4 pool'),
+      },
+    });
+  });
+
   it('finishes an interrupted shrink (pool smaller than its entry) in exact mode only', () => {
     const s = subnet({ [poolName]: { ips: ['10.244.100.90-10.244.100.93'], application: 'apps_v1_Deployment_ns_nginx' } });
     const built = buildAutoPool({

@@ -1,7 +1,7 @@
 // Builders for the allocation tests (validation-and-allocation-cases.md §3.4, §3.6, §3.7).
 import { expect } from 'vitest';
-import type { PoolRecord, ReservationRequest, ReservationResult } from '../../../../ipam/allocate/index.js';
-import type { IPPoolSpec, ObjectMeta, SpiderIPPool } from '../../../../ipam/model/index.js';
+import type { ReservationRequest, ReservationResult } from '../../../../ipam/allocate/index.js';
+import type { IPPoolSpec, ObjectMeta, PoolRecord, SpiderIPPool } from '../../../../ipam/model/index.js';
 
 export const now = new Date('2026-01-01T00:00:00Z');
 export const nowSeconds = 1767225600;

@@ -2,14 +2,8 @@
 // applies only while its record is still the one it was decided on; the others are reported skipped. Settles,
 // rollbacks and new reservations of one batch make one consistent status.
 import { describe, expect, it } from 'vitest';
-import {
-  type PoolOperation,
-  type PoolOperationResult,
-  type PoolRecord,
-  planPoolOperations,
-  type SettleOperation,
-} from '../../../../ipam/allocate/index.js';
-import type { SpiderIPPool } from '../../../../ipam/model/index.js';
+import { type PoolOperation, type PoolOperationResult, planPoolOperations, type SettleOperation } from '../../../../ipam/allocate/index.js';
+import type { PoolRecord, SpiderIPPool } from '../../../../ipam/model/index.js';
 import { now, nowSeconds, recordsOf } from './fixtures.js';
 
 function pool(records: Record<string, PoolRecord>): SpiderIPPool {

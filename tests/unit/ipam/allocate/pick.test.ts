@@ -1,9 +1,8 @@
 // Picking the lowest free address of one pool (behaviour §3.8 steps 2-4, §1.3 reserved IPs).
 import { describe, expect, it } from 'vitest';
-import type { PoolRecords } from '../../../../ipam/allocate/index.js';
 import { pickLowestFree, reservedAddresses, whyPoolCannotAllocate } from '../../../../ipam/allocate/index.js';
 import { formatRangeSet } from '../../../../ipam/ip/index.js';
-import type { SpiderReservedIP } from '../../../../ipam/model/index.js';
+import type { PoolRecords, SpiderReservedIP } from '../../../../ipam/model/index.js';
 import { pool } from './fixtures.js';
 
 const none: PoolRecords = new Map();

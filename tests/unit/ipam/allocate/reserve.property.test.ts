@@ -3,8 +3,9 @@
 // and re-running a batch on its own output changes nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type PoolRecord, type ReservationRequest, reserveInPool } from '../../../../ipam/allocate/index.js';
+import { type ReservationRequest, reserveInPool } from '../../../../ipam/allocate/index.js';
 import { formatRangeSet, rangeSetOf } from '../../../../ipam/ip/index.js';
+import type { PoolRecord } from '../../../../ipam/model/index.js';
 import { now, pool, recordsOf } from './fixtures.js';
 
 const size = 48;

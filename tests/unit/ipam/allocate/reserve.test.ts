@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   bindInPool,
   bindStatefulSetPodInPool,
-  type PoolRecord,
   releaseFromPool,
   reservedAddresses,
   reserveInPool,
 } from '../../../../ipam/allocate/index.js';
 import { rangeSetOf } from '../../../../ipam/ip/index.js';
+import type { PoolRecord } from '../../../../ipam/model/index.js';
 import { byName, byToken, errorOf, expectUsedOut, ipOf, now, nowSeconds, pool, recordsOf, v4Pool } from './fixtures.js';
 
 const U = 'uid-U';

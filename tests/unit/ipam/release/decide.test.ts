@@ -2,8 +2,8 @@
 // reservations made at admission): keep it, bind a pending reservation to its Pod, or release the address, and why.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PoolRecord, StatefulSetFacts } from '../../../../ipam/allocate/index.js';
-import { assignedAnnotationKey, formatAssignedResult } from '../../../../ipam/model/index.js';
+import type { StatefulSetFacts } from '../../../../ipam/allocate/index.js';
+import { assignedAnnotationKey, formatAssignedResult, type PoolRecord } from '../../../../ipam/model/index.js';
 import {
   decideRecord,
   type PodObject,

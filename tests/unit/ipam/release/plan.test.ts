@@ -1,8 +1,8 @@
 // The releaser's plan for one pool: a change per record to release or bind, each carrying what the record must still
 // look like for it to apply; nothing at all when the status cannot be read; and when to look again.
 import { describe, expect, it } from 'vitest';
-import { type PoolRecord, planPoolOperations } from '../../../../ipam/allocate/index.js';
-import { assignedAnnotationKey, formatAssignedResult, type SpiderIPPool } from '../../../../ipam/model/index.js';
+import { planPoolOperations } from '../../../../ipam/allocate/index.js';
+import { assignedAnnotationKey, formatAssignedResult, type PoolRecord, type SpiderIPPool } from '../../../../ipam/model/index.js';
 import { type PodView, planPoolRelease, podView, type ReleaseFacts, stillExpected } from '../../../../ipam/release/index.js';
 
 const now = 1767225600;

@@ -1,5 +1,5 @@
 // PU1–PU29 and PD1–PD4: SpiderIPPool validation on update and delete.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SpiderIPPool, SpiderSubnet } from '../../../../ipam/model/index.js';
 import { type PoolValidationContext, validateIPPoolDelete, validateIPPoolUpdate } from '../../../../ipam/rules/index.js';
 import { config, expectOutcome, type Outcome, pool, subnet, terminating, v6Base } from './fixtures.js';
@@ -30,6 +30,8 @@ const autoSubnet = subnet(
   { controlledIPPools: JSON.stringify({ pool: { ips: ['172.18.40.1'], application: 'apps_v1_Deployment_test-ns_test-name' } }) },
 );
 const subnetOn = { enableSpiderSubnet: true };
+/** status.allocatedIPs with one record per key, keys kept as spelled (JSON.stringify would not keep two spellings apart). */
+const held = (...keys: string[]) => `{${keys.map((k, i) => `${JSON.stringify(k)}:{"pod":"default/pod${i}","podUid":"u${i}"}`).join(',')}}`;
 
 const cases: Array<[string, SpiderIPPool, SpiderIPPool, PoolValidationContext, Outcome, (string | RegExp)?]> = [
   ['PU1 ipVersion unset', old(), old({ ipVersion: undefined }), ctx(), 'Invalid', /spec.ipVersion/],
@@ -227,6 +229,38 @@ const cases: Array<[string, SpiderIPPool, SpiderIPPool, PoolValidationContext, O
     'Invalid',
     /status.allocatedIPs/,
   ],
+  // Keys are read in canonical form and in the pool's family, as reservation and release read them.
+  [
+    'an uppercase IPv6 key in use, named canonically when its IP is excluded',
+    old(v6Base, {}, { allocatedIPs: held('ADBC:1234::A') }),
+    old({ ...v6Base, excludeIPs: ['adbc:1234::a'] }),
+    ctx(),
+    'Invalid',
+    /adbc:1234::a is allocated to Pod default\/pod0 and cannot be removed/,
+  ],
+  [
+    'an uppercase IPv6 key still inside spec.ips',
+    old(v6Base, {}, { allocatedIPs: held('ADBC:1234::A') }),
+    old({ ...v6Base, gateway: 'adbc:1234::fe' }),
+    ctx(),
+    'Accepted',
+  ],
+  [
+    'an allocatedIPs status holding one IPv6 address twice',
+    old(v6Base, {}, { allocatedIPs: held('adbc:1234::a', 'ADBC:1234:0::A') }),
+    old({ ...v6Base, gateway: 'adbc:1234::fe' }),
+    ctx(),
+    'Invalid',
+    /status.allocatedIPs holds adbc:1234::a twice/,
+  ],
+  [
+    'an allocatedIPs status with an IPv6 key in an IPv4 pool',
+    old({}, {}, { allocatedIPs: held('172.18.40.10', 'fd00::1') }),
+    old({ gateway: '172.18.40.254' }),
+    ctx(),
+    'Invalid',
+    /status.allocatedIPs has the key "fd00::1", which is IPv6, in an IPv4 pool/,
+  ],
 ];
 
 describe('SpiderIPPool validation on update', () => {
@@ -253,5 +287,22 @@ describe('SpiderIPPool validation on delete', () => {
       outcome,
       outcome === 'Forbidden' ? /still has \d allocated IPs/ : undefined,
     );
+  });
+
+  it('counts an uppercase IPv6 key once when the stored count is stale', () => {
+    const stale = old(v6Base, {}, { allocatedIPCount: 0, allocatedIPs: held('ADBC:1234::A') });
+    expectOutcome(validateIPPoolDelete(stale, ctx([], [], { validateDeletion: true })), 'Forbidden', /still has 1 allocated IPs/);
+  });
+
+  // Such a pool may hold addresses in use, and its finalizer would keep it terminating until the status is repaired.
+  it.each([
+    ['not JSON', old({}, {}, { allocatedIPCount: 0, allocatedIPs: '{not json' }), /status.allocatedIPs is not JSON/],
+    ['one address twice', old(v6Base, {}, { allocatedIPs: held('adbc:1234::a', 'ADBC:1234::a') }), /holds adbc:1234::a twice/],
+    ['an IPv6 key in an IPv4 pool', old({}, {}, { allocatedIPs: held('fd00::1') }), /"fd00::1", which is IPv6, in an IPv4 pool/],
+  ])('refuses to delete a pool whose allocatedIPs status is unreadable (%s), saying why', (_what, input, words) => {
+    const violations = validateIPPoolDelete(input, ctx([], [], { validateDeletion: true }));
+    expectOutcome(violations, 'Forbidden', words);
+    expectOutcome(violations, 'Forbidden', /may still have allocated IPs.*clear status.allocatedIPs/);
+    expect(validateIPPoolDelete(input, ctx([], [], { validateDeletion: false }))).toEqual([]);
   });
 });

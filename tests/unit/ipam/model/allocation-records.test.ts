@@ -15,7 +15,7 @@ import {
   recordJSON,
   reservationToken,
   serializeRecords,
-} from '../../../../ipam/allocate/index.js';
+} from '../../../../ipam/model/index.js';
 
 const now = new Date('2026-01-01T00:00:00Z'); // 1767225600
 const uid = 'e7b50a38-25c2-41d0-b332-7f619c69194e';

@@ -1,9 +1,9 @@
 // The fast readers of status keys agree with the general IP parser on every input.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareIPs } from '../../../../ipam/allocate/index.js';
-import { canonicalKey, keyAddress } from '../../../../ipam/allocate/ip-keys.js';
 import { formatIP, parseIP } from '../../../../ipam/ip/index.js';
+import { compareIPs } from '../../../../ipam/model/index.js';
+import { canonicalKey, keyAddress } from '../../../../ipam/model/ip-keys.js';
 
 const anyText = fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), fc.string({ maxLength: 40 }), fc.stringMatching(/^[0-9a-fA-F:.]{0,40}$/));
 
