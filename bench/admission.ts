@@ -26,10 +26,11 @@ import {
   parseRecords,
   plurals,
   podAnnotations,
+  poolFamily,
   type SpiderIPPool,
   version,
 } from '../ipam/model/index.js';
-import { poolFamily, storedAddresses } from '../ipam/rules/index.js';
+import { storedAddresses } from '../ipam/rules/index.js';
 import { apiErrorMessage, isNotFound } from '../kube/api-errors.js';
 import {
   benchLabel,

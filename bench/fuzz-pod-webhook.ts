@@ -36,13 +36,13 @@ import {
   parseAssignedResult,
   parseRecords,
   podAnnotations,
+  poolFamily,
   recordJSON,
   reservationToken,
   type SpiderIPPool,
   type SpiderReservedIP,
   apiVersion as spiderApiVersion,
 } from '../ipam/model/index.js';
-import { poolFamily } from '../ipam/rules/index.js';
 import type { NodeFacts } from '../ipam/select/index.js';
 import {
   type Answer,

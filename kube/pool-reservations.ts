@@ -11,8 +11,7 @@ import {
   reservedAddresses,
   type SettleOperation,
 } from '../ipam/allocate/index.js';
-import { plurals, type SpiderIPPool, type SpiderReservedIP } from '../ipam/model/index.js';
-import { poolFamily } from '../ipam/rules/index.js';
+import { plurals, poolFamily, type SpiderIPPool, type SpiderReservedIP } from '../ipam/model/index.js';
 import { customResourceWriter } from './custom-resources.js';
 import { PoolStatusWriter, type PoolStatusWriterDependencies } from './pool-status-writer.js';
 

@@ -3,8 +3,7 @@
 // by a refused admission, then new reservations. Pure: the writer turns the result
 // into one guarded status write.
 import type { IPRangeSet } from '../ip/index.js';
-import { bind, type PoolRecord, parseRecords, type SpiderIPPool, serializeRecords } from '../model/index.js';
-import { poolFamily } from '../rules/index.js';
+import { bind, type PoolRecord, parseRecords, poolFamily, type SpiderIPPool, serializeRecords } from '../model/index.js';
 import { type AllocationError, allocationError } from './allocation-error.js';
 import { releaseFromPool } from './record-updates.js';
 import { type ReservationRequest, type ReservationResult, reserveInPool } from './reserve.js';

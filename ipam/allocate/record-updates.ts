@@ -9,11 +9,11 @@ import {
   type PoolRecords,
   parseRecords,
   podNamespace,
+  poolFamily,
   type RecordEntry,
   type SpiderIPPool,
   serializeRecords,
 } from '../model/index.js';
-import { poolFamily } from '../rules/index.js';
 import { type AllocationError, allocationError } from './allocation-error.js';
 import type { StatusUpdate } from './reserve.js';
 

@@ -10,10 +10,11 @@ import {
   type PoolRecords,
   parseRecords,
   pendingRecord,
+  poolFamily,
   type SpiderIPPool,
   serializeRecords,
 } from '../model/index.js';
-import { poolFamily, storedAddresses } from '../rules/index.js';
+import { storedAddresses } from '../rules/index.js';
 import { type AllocationError, allocationError, usedOutSubstring } from './allocation-error.js';
 import { allocatedAddresses, formatIPOf, freeAddresses, usedOutError, whyPoolCannotAllocate } from './pick.js';
 

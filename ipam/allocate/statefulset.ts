@@ -2,8 +2,7 @@
 // outlives each incarnation of the Pod; it keeps its IP while the ordinal is still wanted, and moves to another pool
 // when the pools asked for no longer include the one holding its record.
 import type { IPFamily } from '../ip/index.js';
-import { parseRecords, type SpiderIPPool } from '../model/index.js';
-import { poolFamily } from '../rules/index.js';
+import { parseRecords, poolFamily, type SpiderIPPool } from '../model/index.js';
 
 /** The fields of an apps/v1 StatefulSet this module reads. */
 export interface StatefulSetFacts {

@@ -37,6 +37,7 @@ export {
   parseSubnetAnnotation,
   parseSubnetsAnnotation,
 } from './pod-annotations.js';
+export { poolFamily } from './pool-family.js';
 export type * from './resources.js';
 export { type AssignedResult, assignedAnnotationKey, formatAssignedResult, parseAssignedResult, type ResultRoute } from './result.js';
 export type { ControlledPool } from './status.js';

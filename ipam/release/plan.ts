@@ -1,8 +1,7 @@
 // The releaser's decision for a whole pool: which records to release, which to bind, and when to look again. The
 // kube layer writes the changes in one status write, where each applies only if its record is still as it was
 // decided on (settleRecords), so a decision made on a stale view can never release a newer reservation.
-import { type PoolRecord, parseRecords, type SpiderIPPool } from '../model/index.js';
-import { poolFamily } from '../rules/index.js';
+import { type PoolRecord, parseRecords, poolFamily, type SpiderIPPool } from '../model/index.js';
 import { decideRecord, type ReleaseFacts, type ReleaseReason } from './decide.js';
 
 /** What a record must still look like for a change to apply. */

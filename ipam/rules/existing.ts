@@ -2,7 +2,7 @@
 // addresses and family, or why they could not be parsed (then a comparison with
 // them fails with that reason instead of being skipped silently).
 import { canonicalCIDR, cidrRange, emptySet, type IPFamily, type IPRangeSet, rangeSetOf } from '../ip/index.js';
-import type { AddressSpec, ObjectMeta, SpiderIPPool } from '../model/index.js';
+import type { AddressSpec, ObjectMeta } from '../model/index.js';
 import { checkAddressSpec } from './address-spec.js';
 import type { RulesConfig } from './config.js';
 import { formatViolation } from './violations.js';
@@ -28,11 +28,4 @@ export function storedAddresses(object: { metadata: ObjectMeta; spec: AddressSpe
     network: rangeSetOf(analysis.family, [cidrRange(analysis.cidr)]),
     usable: analysis.usable ?? emptySet(analysis.family),
   };
-}
-
-/** The family a pool serves, read from its spec even when other parts of the spec are broken. */
-export function poolFamily(pool: SpiderIPPool): IPFamily | undefined {
-  const stored = storedAddresses(pool);
-  if (stored.ok) return stored.family;
-  return pool.spec.ipVersion === 4 || pool.spec.ipVersion === 6 ? pool.spec.ipVersion : undefined;
 }

@@ -1,7 +1,7 @@
 export type { AddressAnalysis } from './address-spec.js';
 export { defaultRulesConfig, type RulesConfig } from './config.js';
 export { defaultIPPool, defaultReservedIP, defaultSubnet, type PoolDefaultingContext, sameCIDR } from './defaults.js';
-export { poolFamily, type StoredAddresses, storedAddresses } from './existing.js';
+export { type StoredAddresses, storedAddresses } from './existing.js';
 export { formatRanges } from './format.js';
 export {
   controllerSubnetName,

@@ -6,12 +6,13 @@ import {
   labels,
   parseControlledIPPools,
   parseRecords,
+  poolFamily,
   type SpiderIPPool,
   type SpiderSubnet,
 } from '../model/index.js';
 import { type AddressAnalysis, checkAddressSpec } from './address-spec.js';
 import type { RulesConfig } from './config.js';
-import { poolFamily, storedAddresses } from './existing.js';
+import { storedAddresses } from './existing.js';
 import { formatRanges } from './format.js';
 import { isEmptySelector, validateLabelSelector } from './label-selector.js';
 import { immutable, terminatingUpdate } from './update-rules.js';

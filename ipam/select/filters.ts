@@ -1,8 +1,8 @@
 // The filters of behaviour §3.6, one small predicate per rule, run in Spiderpool's order; a pool leaves the
 // list at the first rule it fails, and the reason is kept so a denial can say why each pool was skipped.
 // Reasons start with Spiderpool's words ("terminating", "unmatched Node name", ...) so they stay recognisable.
-import { type IPFamily, parseCIDR } from '../ip/index.js';
-import { autoPoolAffinityKeys, labels, type PodFacts, type SpiderIPPool, type TopController } from '../model/index.js';
+import type { IPFamily } from '../ip/index.js';
+import { autoPoolAffinityKeys, labels, type PodFacts, poolFamily, type SpiderIPPool, type TopController } from '../model/index.js';
 import { formatSelector, matchesSelector } from './label-selector-match.js';
 
 /** A current Node, as far as pool selection looks at it. */
@@ -34,14 +34,6 @@ export interface Exclusion {
 }
 
 const list = (values: readonly string[]): string => `[${values.join(' ')}]`;
-
-/** spec.ipVersion, or the family of spec.subnet for a pool stored before defaulting filled it in. */
-export function poolFamily(pool: SpiderIPPool): IPFamily | undefined {
-  const v = pool.spec.ipVersion;
-  if (v === 4 || v === 6) return v;
-  const cidr = typeof pool.spec.subnet === 'string' ? parseCIDR(pool.spec.subnet) : undefined;
-  return cidr?.ok ? cidr.value.family : undefined;
-}
 
 /** The Pod's node, when admission already knows it (spec.nodeName, or a required affinity pinning one node). */
 const knownNode = (facts: PodFacts): string | undefined => (facts.nodeName ? facts.nodeName : undefined);

@@ -1,7 +1,7 @@
 export type { Candidate, CandidateRequest, CandidateResult } from './candidates.js';
 export { candidatePools } from './candidates.js';
 export type { Exclusion, FilterContext, NodeFacts, PoolFilter, SelectOptions } from './filters.js';
-export { exclusionReason, filterPools, isAutoPoolForSelection, poolFamily, poolFilters } from './filters.js';
+export { exclusionReason, filterPools, isAutoPoolForSelection, poolFilters } from './filters.js';
 export { formatSelector, matchesSelector } from './label-selector-match.js';
 export type { Affinity, MergeResult, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm } from './node-affinity.js';
 export { mergeRequiredNodeAffinity, nodeRequirementOf, nodeSatisfies, pinnedNodeName } from './node-affinity.js';

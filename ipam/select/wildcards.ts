@@ -2,8 +2,7 @@
 // pattern written for Spiderpool selects the same pools here. Notably, like Go, a class is negated only by
 // `[^...]`: `[!...]` is a class that contains "!" (Go has no `!` negation), and `\` escapes the next character.
 import type { IPFamily } from '../ip/index.js';
-import type { SpiderIPPool } from '../model/index.js';
-import { poolFamily } from './filters.js';
+import { poolFamily, type SpiderIPPool } from '../model/index.js';
 
 const separator = '/';
 

@@ -7,10 +7,11 @@ import {
   kinds,
   parseControlledIPPools,
   parseRecords,
+  poolFamily,
   type SpiderIPPool,
   type SpiderSubnet,
 } from '../model/index.js';
-import { poolFamily, storedAddresses } from '../rules/index.js';
+import { storedAddresses } from '../rules/index.js';
 
 /**
  * Counts are int64 in the API but numbers in JSON; past 2^53 a JavaScript number is not exact, so huge IPv6
