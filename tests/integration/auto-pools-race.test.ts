@@ -5,7 +5,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AutoPoolOwner, autoPoolClaims } from '../../ipam/allocate/index.js';
 import { autoPoolStore, ensureAutoPool } from '../../kube/auto-pools.js';
-import { addressOf, applyYaml, entryOf, getSubnet, poolsOf, recordsOf, releaseRecordsOfGonePods, sizeOf } from '../support/auto-pools.js';
+import {
+  addressOf,
+  applyYaml,
+  deleteSubnets,
+  entryOf,
+  getSubnet,
+  poolsOf,
+  recordsOf,
+  releaseRecordsOfGonePods,
+  sizeOf,
+} from '../support/auto-pools.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
 import { createDeployment, createReplicaSet, podOf, runningPods, subnetAnnotation } from '../support/workloads.js';
 
@@ -59,19 +69,7 @@ async function expectOnePoolPerFamily(kind: string, namespace: string, name: str
   return pools;
 }
 
-afterAll(async () => {
-  for (const name of [v4, v6]) {
-    await pollUntil(
-      `SpiderSubnet ${name} to be deleted`,
-      40_000,
-      async () => {
-        const res = kubectl(['delete', 'spidersubnet', name, '--ignore-not-found', '--wait=false']);
-        return res.status === 0 ? { done: true, value: undefined } : { done: false, seen: res.stderr.trim() };
-      },
-      1000,
-    ).catch(() => undefined);
-  }
-});
+afterAll(() => deleteSubnets([v4, v6]));
 
 describe.sequential('automatic pools under concurrency', () => {
   it('10 Pods of a just-created Deployment, created at once, are all admitted from one pool per family', async () => {

@@ -10,6 +10,7 @@ import {
   addressOf,
   applyFile,
   applyYaml,
+  deleteSubnets,
   entryOf,
   getPool,
   getSubnet,
@@ -70,21 +71,7 @@ async function waitSubnetCount(name: string, allocated: number): Promise<void> {
   });
 }
 
-afterAll(async () => {
-  // A subnet is refused deletion while it counts IPs of pools, and the entry of a deleted pool goes a few seconds
-  // after its workload: try for a while.
-  for (const name of subnets) {
-    await pollUntil(
-      `SpiderSubnet ${name} to be deleted`,
-      40_000,
-      async () => {
-        const res = kubectl(['delete', 'spidersubnet', name, '--ignore-not-found', '--wait=false']);
-        return res.status === 0 ? { done: true, value: undefined } : { done: false, seen: res.stderr.trim() };
-      },
-      1000,
-    ).catch(() => undefined);
-  }
-});
+afterAll(() => deleteSubnets(subnets));
 
 describe.sequential('automatic pools', () => {
   it('seed 000: nginx (subnet, +3) gets one pool of 5; 3 replicas: 6; 1 replica: 4; deleted: the pool goes, the subnet counts return', async () => {

@@ -39,6 +39,24 @@ export async function getPool(custom: CustomObjectsApi, name: string): Promise<S
   }
 }
 
+/**
+ * Deletes the subnets at the end of a file, trying each for a while: a subnet is refused deletion while it counts IPs
+ * of pools, and the entry of a deleted pool goes a few seconds after its workload. One still refused is left behind.
+ */
+export async function deleteSubnets(names: string[]): Promise<void> {
+  for (const name of names) {
+    await pollUntil(
+      `SpiderSubnet ${name} to be deleted`,
+      40_000,
+      async () => {
+        const res = kubectl(['delete', 'spidersubnet', name, '--ignore-not-found', '--wait=false']);
+        return res.status === 0 ? { done: true, value: undefined } : { done: false, seen: res.stderr.trim() };
+      },
+      1000,
+    ).catch(() => undefined);
+  }
+}
+
 export async function getSubnet(custom: CustomObjectsApi, name: string): Promise<SpiderSubnet> {
   return (await custom.getClusterCustomObject({ group, version, plural: 'spidersubnets', name })) as SpiderSubnet;
 }
