@@ -15,6 +15,7 @@ import { serverCommand, serverDown, systemNamespace, systemUp } from '../../clus
 import { httpGet } from '../../cluster/src/wait.js';
 import { addressOf, applyYaml, getPool, recordsOf } from '../support/auto-pools.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
+import { applyDeployment, ippoolAnnotation, podOf, subnetAnnotation } from '../support/workloads.js';
 
 const config = clusterConfig();
 const { core, custom } = clients();
@@ -98,18 +99,13 @@ const ours = () =>
 const subnetYaml = (name: string, octet: number) =>
   `apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderSubnet\nmetadata: {name: ${name}}\nspec: {subnet: 172.23.${octet}.0/24, ips: ["172.23.${octet}.10-172.23.${octet}.50"]}\n`;
 
-const deploymentYaml = (subnet: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: auto}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: auto}}
-  template:
-    metadata:
-      labels: {app: auto}
-      annotations: {ipam.spidernet.io/subnet: '{"ipv4":["${subnet}"]}', ipam.spidernet.io/ippool-ip-number: "+1"}
-    spec: {containers: [{name: a, image: x}]}
-`;
+/** A Deployment with an automatic pool from the subnet. */
+const applyAutoDeployment = (namespace: string, subnet: string) =>
+  applyDeployment(namespace, {
+    name: 'auto',
+    replicas: 1,
+    annotations: { ...subnetAnnotation({ ipv4: [subnet] }), 'ipam.spidernet.io/ippool-ip-number': '+1' },
+  });
 
 async function namespaceGone(name: string): Promise<void> {
   await pollUntil(`namespace ${name} to be deleted`, 120_000, async () => {
@@ -194,13 +190,7 @@ describe('kubectl apply -k deploy/overlays/local, the server on the host with th
     applyYaml(
       `apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata: {name: ${pool}}\nspec: {subnet: 172.23.40.0/24, ips: ["172.23.40.10-172.23.40.19"]}\n`,
     );
-    const pod = await core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'p', annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
-        spec: { containers: [{ name: 'a', image: 'x' }] },
-      },
-    });
+    const pod = await core.createNamespacedPod({ namespace, body: podOf({ name: 'p', annotations: ippoolAnnotation({ ipv4: [pool] }) }) });
     const { ip } = addressOf(pod);
     expect(ip).toMatch(/^172\.23\.40\./);
     await pollUntil('the record bound to the Pod', 30_000, async () => {
@@ -215,7 +205,7 @@ describe('kubectl apply -k deploy/overlays/local, the server on the host with th
 
     // An automatic pool from a subnet (pool create, subnet status, workload reads), then a Warning on the Deployment.
     applyYaml(`${subnetYaml(subnets[0] ?? '', 41)}---\n${subnetYaml(subnets[1] ?? '', 42)}`);
-    applyYaml(deploymentYaml(subnets[0] ?? ''), namespace);
+    applyAutoDeployment(namespace, subnets[0] ?? '');
     await pollUntil('the Deployment Pod with an address from the automatic pool', 90_000, async () => {
       const pods = (await core.listNamespacedPod({ namespace, labelSelector: 'app=auto' })).items;
       const assigned = pods.filter((p) => p.metadata?.annotations?.['ipam.spidernet.io/assigned-eth0']);
@@ -223,7 +213,7 @@ describe('kubectl apply -k deploy/overlays/local, the server on the host with th
         ? { done: true, value: true }
         : { done: false, seen: `${pods.length} Pods, ${assigned.length} assigned` };
     });
-    applyYaml(deploymentYaml(subnets[1] ?? ''), namespace);
+    applyAutoDeployment(namespace, subnets[1] ?? '');
     await pollUntil('a Warning event on the Deployment', 60_000, async () => {
       const events = (await core.listNamespacedEvent({ namespace })).items;
       const found = events.find((e) => e.type === 'Warning' && e.involvedObject.kind === 'Deployment');
@@ -255,10 +245,7 @@ describe('kubectl apply -k deploy/overlays/local, the server on the host with th
     // With no IPAM left, Pod creation is not blocked (the annotation just goes unanswered).
     const after = await core.createNamespacedPod({
       namespace,
-      body: {
-        metadata: { name: 'after', annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
-        spec: { containers: [{ name: 'a', image: 'x' }] },
-      },
+      body: podOf({ name: 'after', annotations: ippoolAnnotation({ ipv4: [pool] }) }),
     });
     expect(after.metadata?.annotations?.['ipam.spidernet.io/assigned-eth0']).toBeUndefined();
     expect(kubectl(['get', 'clusterrole', 'admission-ipam']).status).not.toBe(0);

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clusterConfig } from '../../cluster/src/config.js';
 import { serverDown, systemUp } from '../../cluster/src/system.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
+import { createDeployment, ippoolAnnotation } from '../support/workloads.js';
 
 const { core, apps } = clients();
 const pool = `downtime-${suffixOf()}`;
@@ -34,21 +35,7 @@ describe('after a downtime', () => {
         `apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata: {name: ${pool}}\nspec: {subnet: 172.23.30.0/24, ips: ["172.23.30.10-172.23.30.19"]}\n`,
       ).status,
     ).toBe(0);
-    const labels = { app: 'down' };
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'down' },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
-            spec: { containers: [{ name: 'a', image: 'x' }] },
-          },
-        },
-      },
-    });
+    await createDeployment(apps, namespace, { name: 'down', replicas: 3, annotations: ippoolAnnotation({ ipv4: [pool] }) });
     await pollUntil('3 bound records', 60_000, async () => {
       const text = kubectl(['get', `sp/${pool}`, '-o', 'jsonpath={.status.allocatedIPs}']).stdout;
       const records = Object.values(text ? (JSON.parse(text) as Record<string, { podUid: string }>) : {});

@@ -8,20 +8,21 @@ import { autoPoolStore, ensureAutoPool } from '../../kube/auto-pools.js';
 import {
   addressOf,
   applyYaml,
+  deleteSubnets,
   entryOf,
   getSubnet,
   poolsOf,
   recordsOf,
   releaseRecordsOfGonePods,
-  runningPods,
   sizeOf,
 } from '../support/auto-pools.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
+import { createDeployment, createReplicaSet, podOf, runningPods, subnetAnnotation } from '../support/workloads.js';
 
 const { kc, core, apps, custom } = clients();
 const v4 = 'auto-race-v4';
 const v6 = 'auto-race-v6';
-const dualStack = { 'ipam.spidernet.io/subnet': JSON.stringify({ ipv4: [v4], ipv6: [v6] }) };
+const dualStack = subnetAnnotation({ ipv4: [v4], ipv6: [v6] });
 let subnetsMade = false;
 
 function subnets(): void {
@@ -68,19 +69,7 @@ async function expectOnePoolPerFamily(kind: string, namespace: string, name: str
   return pools;
 }
 
-afterAll(async () => {
-  for (const name of [v4, v6]) {
-    await pollUntil(
-      `SpiderSubnet ${name} to be deleted`,
-      40_000,
-      async () => {
-        const res = kubectl(['delete', 'spidersubnet', name, '--ignore-not-found', '--wait=false']);
-        return res.status === 0 ? { done: true, value: undefined } : { done: false, seen: res.stderr.trim() };
-      },
-      1000,
-    ).catch(() => undefined);
-  }
-});
+afterAll(() => deleteSubnets([v4, v6]));
 
 describe.sequential('automatic pools under concurrency', () => {
   it('10 Pods of a just-created Deployment, created at once, are all admitted from one pool per family', async () => {
@@ -89,27 +78,11 @@ describe.sequential('automatic pools under concurrency', () => {
     const labels = { app: 'burst' };
     const annotations = { ...dualStack, 'ipam.spidernet.io/ippool-ip-number': '10' };
     // No replicas: the Pods are made here, all at once, racing the controller that sees the Deployment appear.
-    const deployment = await apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'burst' },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: labels },
-          template: { metadata: { labels, annotations }, spec: { containers: [{ name: 'a', image: 'x' }] } },
-        },
-      },
-    });
+    const deployment = await createDeployment(apps, namespace, { name: 'burst', replicas: 0, labels, annotations });
     const owner = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'burst', uid: deployment.metadata?.uid ?? '', controller: true };
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
-        core.createNamespacedPod({
-          namespace,
-          body: {
-            metadata: { name: `burst-${i}`, labels, annotations, ownerReferences: [owner] },
-            spec: { containers: [{ name: 'a', image: 'x' }] },
-          },
-        }),
+        core.createNamespacedPod({ namespace, body: podOf({ name: `burst-${i}`, labels, annotations, ownerReferences: [owner] }) }),
       ),
     );
     const refused = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as { body?: string }).body ?? r.reason)] : []));
@@ -126,19 +99,11 @@ describe.sequential('automatic pools under concurrency', () => {
     subnets();
     const namespace = await createTestNamespace(core, 'race-rs');
     const labels = { app: 'rs' };
-    await apps.createNamespacedReplicaSet({
-      namespace,
-      body: {
-        metadata: { name: 'rs' },
-        spec: {
-          replicas: 12,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels, annotations: { ...dualStack, 'ipam.spidernet.io/ippool-ip-number': '+0' } },
-            spec: { containers: [{ name: 'a', image: 'x' }] },
-          },
-        },
-      },
+    await createReplicaSet(apps, namespace, {
+      name: 'rs',
+      replicas: 12,
+      labels,
+      annotations: { ...dualStack, 'ipam.spidernet.io/ippool-ip-number': '+0' },
     });
     await runningPods(core, namespace, labels, 12);
     await expectOnePoolPerFamily('ReplicaSet', namespace, 'rs', 12, 12);
@@ -150,18 +115,8 @@ describe.sequential('automatic pools under concurrency', () => {
   it('eight writers at once (webhook replicas and the controller) end with one pool whose IPs are its entry', async () => {
     subnets();
     const namespace = await createTestNamespace(core, 'race-ensure');
-    const annotations = { 'ipam.spidernet.io/subnet': JSON.stringify({ ipv4: [v4] }), 'ipam.spidernet.io/ippool-ip-number': '+4' };
-    const deployment = await apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'writers' },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: { app: 'writers' } },
-          template: { metadata: { labels: { app: 'writers' }, annotations }, spec: { containers: [{ name: 'a', image: 'x' }] } },
-        },
-      },
-    });
+    const annotations = { ...subnetAnnotation({ ipv4: [v4] }), 'ipam.spidernet.io/ippool-ip-number': '+4' };
+    const deployment = await createDeployment(apps, namespace, { name: 'writers', replicas: 0, annotations });
     const owner: AutoPoolOwner = {
       group: 'apps',
       version: 'v1',

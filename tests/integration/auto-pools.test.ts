@@ -10,16 +10,17 @@ import {
   addressOf,
   applyFile,
   applyYaml,
+  deleteSubnets,
   entryOf,
   getPool,
   getSubnet,
   poolsOf,
   recordsOf,
   releaseRecordsOfGonePods,
-  runningPods,
   sizeOf,
 } from '../support/auto-pools.js';
 import { clients, createTestNamespace, kubectl, pollUntil, withClusterLock } from '../support/cluster.js';
+import { applyDeployment, runningPods, subnetAnnotation } from '../support/workloads.js';
 
 const { core, custom } = clients();
 const subnets: string[] = [];
@@ -70,21 +71,7 @@ async function waitSubnetCount(name: string, allocated: number): Promise<void> {
   });
 }
 
-afterAll(async () => {
-  // A subnet is refused deletion while it counts IPs of pools, and the entry of a deleted pool goes a few seconds
-  // after its workload: try for a while.
-  for (const name of subnets) {
-    await pollUntil(
-      `SpiderSubnet ${name} to be deleted`,
-      40_000,
-      async () => {
-        const res = kubectl(['delete', 'spidersubnet', name, '--ignore-not-found', '--wait=false']);
-        return res.status === 0 ? { done: true, value: undefined } : { done: false, seen: res.stderr.trim() };
-      },
-      1000,
-    ).catch(() => undefined);
-  }
-});
+afterAll(() => deleteSubnets(subnets));
 
 describe.sequential('automatic pools', () => {
   it('seed 000: nginx (subnet, +3) gets one pool of 5; 3 replicas: 6; 1 replica: 4; deleted: the pool goes, the subnet counts return', async () => {
@@ -135,13 +122,11 @@ describe.sequential('automatic pools', () => {
 
   it('a shrink gives back only addresses no record holds (+0, 3 -> 1 replica), ending with the one Pod left', async () => {
     const namespace = await createTestNamespace(core, 'auto-shrink');
-    applyYaml(
-      deploymentYaml('shrink', 3, {
-        'ipam.spidernet.io/subnet': '{"ipv4":["nginx-subnet-v4"]}',
-        'ipam.spidernet.io/ippool-ip-number': '+0',
-      }),
-      namespace,
-    );
+    applyDeployment(namespace, {
+      name: 'shrink',
+      replicas: 3,
+      annotations: { ...subnetAnnotation({ ipv4: ['nginx-subnet-v4'] }), 'ipam.spidernet.io/ippool-ip-number': '+0' },
+    });
     await runningPods(core, namespace, { app: 'shrink' }, 3);
     await waitPoolSize('Deployment', namespace, 'shrink', 3);
     // Through the shrink, sample the pool: an address still recorded (a Pod not yet released) never leaves spec.ips.
@@ -212,12 +197,16 @@ describe.sequential('automatic pools', () => {
   it('ippool-reclaim "false" keeps the pool when the Deployment goes; a new Deployment of the same name adopts it', async () => {
     const namespace = await createTestNamespace(core, 'auto-keep');
     createSubnet('auto-keep-v4', '172.21.4.0/24', '172.21.4.10-172.21.4.50', '172.21.4.1');
-    const yaml = deploymentYaml('keep', 2, {
-      'ipam.spidernet.io/subnet': '{"ipv4":["auto-keep-v4"]}',
-      'ipam.spidernet.io/ippool-ip-number': '+1',
-      'ipam.spidernet.io/ippool-reclaim': 'false',
-    });
-    applyYaml(yaml, namespace);
+    const keep = {
+      name: 'keep',
+      replicas: 2,
+      annotations: {
+        ...subnetAnnotation({ ipv4: ['auto-keep-v4'] }),
+        'ipam.spidernet.io/ippool-ip-number': '+1',
+        'ipam.spidernet.io/ippool-reclaim': 'false',
+      },
+    };
+    applyDeployment(namespace, keep);
     await runningPods(core, namespace, { app: 'keep' }, 2);
     const [kept] = await waitPoolSize('Deployment', namespace, 'keep', 3);
     const name = kept?.metadata.name ?? '';
@@ -228,7 +217,7 @@ describe.sequential('automatic pools', () => {
     expect(after?.metadata.deletionTimestamp).toBeUndefined();
     expect(recordsOf(after)).toEqual({});
 
-    applyYaml(yaml, namespace);
+    applyDeployment(namespace, keep);
     const pods = await runningPods(core, namespace, { app: 'keep' }, 2);
     const deploymentUID = (await clients().apps.readNamespacedDeployment({ namespace, name: 'keep' })).metadata?.uid;
     const [adopted] = await waitPoolSize('Deployment', namespace, 'keep', 3);
@@ -249,16 +238,15 @@ describe.sequential('automatic pools', () => {
     const namespace = await createTestNamespace(core, 'auto-move');
     createSubnet('auto-move-a', '172.21.7.0/24', '172.21.7.10-172.21.7.50', '172.21.7.1');
     createSubnet('auto-move-b', '172.21.8.0/24', '172.21.8.10-172.21.8.50', '172.21.8.1');
-    applyYaml(
-      deploymentYaml('moving', 1, { 'ipam.spidernet.io/subnet': '{"ipv4":["auto-move-a"]}', 'ipam.spidernet.io/ippool-ip-number': '+1' }),
-      namespace,
-    );
+    const moving = (subnet: string) => ({
+      name: 'moving',
+      replicas: 1,
+      annotations: { ...subnetAnnotation({ ipv4: [subnet] }), 'ipam.spidernet.io/ippool-ip-number': '+1' },
+    });
+    applyDeployment(namespace, moving('auto-move-a'));
     await runningPods(core, namespace, { app: 'moving' }, 1);
     const [pool] = await waitPoolSize('Deployment', namespace, 'moving', 2);
-    applyYaml(
-      deploymentYaml('moving', 1, { 'ipam.spidernet.io/subnet': '{"ipv4":["auto-move-b"]}', 'ipam.spidernet.io/ippool-ip-number': '+1' }),
-      namespace,
-    );
+    applyDeployment(namespace, moving('auto-move-b'));
     const warning = await pollUntil('a Warning ApplicationSubnetChanged on the Deployment', 60_000, async () => {
       const events = (await core.listNamespacedEvent({ namespace })).items;
       const found = events.find((e) => e.reason === 'ApplicationSubnetChanged' && e.involvedObject.kind === 'Deployment');
@@ -320,23 +308,3 @@ spec:
     await waitSubnetCount('auto-cron-v4', 0);
   });
 });
-
-function deploymentYaml(name: string, replicas: number, annotations: Record<string, string>): string {
-  const ann = Object.entries(annotations)
-    .map(([k, v]) => `        ${k}: '${v}'`)
-    .join('\n');
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-      annotations:
-${ann}
-    spec:
-      containers: [{name: a, image: x}]
-`;
-}

@@ -2,7 +2,8 @@
 // from workloads, the scheduler binds them to kwok nodes, kwok runs and deletes them.
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { clients, createTestNamespace, pollUntil, selector } from '../support/cluster.js';
+import { clients, createTestNamespace, pollUntil } from '../support/cluster.js';
+import { createDeployment, createStatefulSet, runningPods, scaleDeployment } from '../support/workloads.js';
 
 const { core, apps, batch } = clients();
 const container = { name: 'app', image: 'registry.invalid/app:1' };
@@ -11,51 +12,26 @@ function summary(pods: V1Pod[]): string {
   return pods.map((p) => `${p.metadata?.name}:${p.status?.phase}@${p.spec?.nodeName ?? '-'}`).join(' ') || 'no pods';
 }
 
-async function runningPods(namespace: string, labels: Record<string, string>, count: number): Promise<V1Pod[]> {
-  return pollUntil(`${count} Running pods (${selector(labels)}) in ${namespace}`, 90_000, async () => {
-    const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector(labels) })).items;
-    const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
-    return running.length === count && pods.length === count ? { done: true, value: running } : { done: false, seen: summary(pods) };
-  });
-}
-
 describe('local control plane', () => {
   it('runs a Deployment of 5 on fake nodes and removes the Pods when scaled to 0', async () => {
     const namespace = await createTestNamespace(core, 'deploy');
     const labels = { app: 'web' };
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'web' },
-        spec: { replicas: 5, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container] } } },
-      },
-    });
-    const pods = await runningPods(namespace, labels, 5);
+    await createDeployment(apps, namespace, { name: 'web', replicas: 5, labels, containers: [container] });
+    const pods = await runningPods(core, namespace, labels, 5);
     const nodes = (await core.listNode()).items.map((n) => n.metadata?.name);
     for (const pod of pods) {
       expect(nodes).toContain(pod.spec?.nodeName);
       expect(pod.status?.podIP).toMatch(/^10\.244\./); // kwok's --cidr: no IPAM annotation on these Pods
     }
-    await apps.patchNamespacedDeploymentScale({ namespace, name: 'web', body: [{ op: 'replace', path: '/spec/replicas', value: 0 }] });
-    await runningPods(namespace, labels, 0);
+    await scaleDeployment(apps, namespace, 'web', 0);
+    await runningPods(core, namespace, labels, 0);
   });
 
   it('creates web-0..2 for a StatefulSet of 3', async () => {
     const namespace = await createTestNamespace(core, 'sts');
     const labels = { app: 'db' };
-    await apps.createNamespacedStatefulSet({
-      namespace,
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 3,
-          serviceName: 'web',
-          selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [container] } },
-        },
-      },
-    });
-    const pods = await runningPods(namespace, labels, 3);
+    await createStatefulSet(apps, namespace, { name: 'web', replicas: 3, labels, containers: [container] });
+    const pods = await runningPods(core, namespace, labels, 3);
     expect(pods.map((p) => p.metadata?.name).sort()).toEqual(['web-0', 'web-1', 'web-2']);
   });
 
@@ -80,14 +56,8 @@ describe('local control plane', () => {
   it('removes the Pods of a deleted namespace, then the namespace', async () => {
     const namespace = await createTestNamespace(core, 'nsdel');
     const labels = { app: 'gone' };
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'gone' },
-        spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container] } } },
-      },
-    });
-    await runningPods(namespace, labels, 2);
+    await createDeployment(apps, namespace, { name: 'gone', replicas: 2, labels, containers: [container] });
+    await runningPods(core, namespace, labels, 2);
     await core.deleteNamespace({ name: namespace });
     await pollUntil(`namespace ${namespace} to disappear`, 90_000, async () => {
       const pods = (await core.listNamespacedPod({ namespace })).items;

@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { clients, createTestNamespace, kubectl, pollUntil, testKubeConfig } from '../support/cluster.js';
 import { buildPluginForTest, netConfig, runPluginBinary } from '../support/cni-plugin.js';
 import { errorShapeProblems, resultShapeProblems } from '../support/cni-shapes.js';
+import { applyUntilAdmitted, podManifest, podOf } from '../support/workloads.js';
 
 const { core } = clients();
 const suffix = randomBytes(3).toString('hex');
@@ -79,22 +80,8 @@ spec:
     { interface: 'eth0', ipv4: [pools.v4], ipv6: [pools.v6] },
     { interface: 'net1', ipv4: [pools.net1], cleangateway: true },
   ]);
-  const pod = `apiVersion: v1
-kind: Pod
-metadata:
-  name: two-nics
-  namespace: ${namespace}
-  annotations:
-    k8s.v1.cni.cncf.io/networks: macvlan-net1
-    ipam.spidernet.io/ippools: '${ippools}'
-spec:
-  containers: [{name: a, image: x}]
-`;
-  // The server's NAD cache sees the new NAD a moment after it is created: retry until the Pod is admitted.
-  await pollUntil('the two-NIC Pod to be admitted', 30_000, async () => {
-    const res = kubectl(['apply', '-f', '-'], pod);
-    return res.status === 0 ? { done: true, value: undefined } : { done: false, seen: res.stderr.trim() };
-  });
+  const annotations = { 'k8s.v1.cni.cncf.io/networks': 'macvlan-net1', 'ipam.spidernet.io/ippools': ippools };
+  await applyUntilAdmitted('the two-NIC Pod', podManifest(namespace, { name: 'two-nics', annotations }));
   uid = (await core.readNamespacedPod({ namespace, name: 'two-nics' })).metadata?.uid ?? '';
 });
 
@@ -166,14 +153,11 @@ describe('cni-readback on the real API server', () => {
     ]) {
       await core.createNamespacedPod({
         namespace,
-        body: {
-          metadata: {
-            name,
-            labels: { 'admission-ipam.spidernet.io/ignore': 'true' },
-            annotations: { 'ipam.spidernet.io/assigned-eth0': value ?? '' },
-          },
-          spec: { containers: [{ name: 'a', image: 'x' }] },
-        },
+        body: podOf({
+          name,
+          labels: { 'admission-ipam.spidernet.io/ignore': 'true' },
+          annotations: { 'ipam.spidernet.io/assigned-eth0': value ?? '' },
+        }),
       });
     }
     const copied = expectError(add('eth0', '1.0.0', { pod: 'copied' }), 102);
@@ -184,10 +168,7 @@ describe('cni-readback on the real API server', () => {
 
   it('explains a Pod of a namespace the webhook excludes', async () => {
     const name = `cnirb-${suffix}`;
-    await core.createNamespacedPod({
-      namespace: 'kube-system',
-      body: { metadata: { name }, spec: { containers: [{ name: 'a', image: 'x' }] } },
-    });
+    await core.createNamespacedPod({ namespace: 'kube-system', body: podOf({ name }) });
     cleanup.push(['delete', 'pod', '-n', 'kube-system', name, '--ignore-not-found', '--wait=false']);
     const error = expectError(add('eth0', '1.0.0', { namespace: 'kube-system', pod: name }), 100);
     expect(error.msg).toBe(`pod kube-system/${name} has no annotation ipam.spidernet.io/assigned-eth0`);

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAssignedResult } from '../../ipam/model/index.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
+import { createDeployment, ippoolAnnotation } from '../support/workloads.js';
 
 const { core, apps } = clients();
 const replicas = Number(process.env.ADMISSION_IPAM_CONCURRENCY_REPLICAS ?? 100);
@@ -30,23 +31,9 @@ describe('concurrent Pod admission', () => {
     );
     expect(res.status, res.stderr).toBe(0);
     await Promise.all(
-      Array.from({ length: deployments }, (_, i) => {
-        const labels = { app: `burst-${i}` };
-        return apps.createNamespacedDeployment({
-          namespace,
-          body: {
-            metadata: { name: `burst-${i}` },
-            spec: {
-              replicas,
-              selector: { matchLabels: labels },
-              template: {
-                metadata: { labels, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
-                spec: { containers: [{ name: 'a', image: 'x' }] },
-              },
-            },
-          },
-        });
-      }),
+      Array.from({ length: deployments }, (_, i) =>
+        createDeployment(apps, namespace, { name: `burst-${i}`, replicas, annotations: ippoolAnnotation({ ipv4: [pool] }) }),
+      ),
     );
     const pods = await pollUntil(
       `${total} Running Pods`,

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAssignedResult } from '../../ipam/model/index.js';
-import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
+import { clients, createTestNamespace, kubectl } from '../support/cluster.js';
+import { applyUntilAdmitted, ippoolAnnotation, podManifest } from '../support/workloads.js';
 
 const { core } = clients();
 const suffix = randomBytes(3).toString('hex');
@@ -43,22 +44,11 @@ spec:
       { interface: 'eth0', ipv4: [eth0Pool] },
       { interface: 'net1', ipv4: [net1Pool], cleangateway: true },
     ]);
-    const pod = `apiVersion: v1
-kind: Pod
-metadata:
-  name: two-nics
-  namespace: ${namespace}
-  annotations:
-    k8s.v1.cni.cncf.io/networks: macvlan-net1
-    ipam.spidernet.io/ippools: '${ippools}'
-spec:
-  containers: [{name: a, image: x}]
-`;
-    // The server's NAD cache sees the new NAD a moment after it is created: retry until the Pod is admitted.
-    await pollUntil('the two-NIC Pod to be admitted', 30_000, async () => {
-      const res = kubectl(['apply', '-f', '-'], pod);
-      return res.status === 0 ? { done: true, value: undefined } : { done: false, seen: res.stderr.trim() };
-    });
+    const twoNics = {
+      name: 'two-nics',
+      annotations: { 'k8s.v1.cni.cncf.io/networks': 'macvlan-net1', 'ipam.spidernet.io/ippools': ippools },
+    };
+    await applyUntilAdmitted('the two-NIC Pod', podManifest(namespace, twoNics));
     const stored = await core.readNamespacedPod({ namespace, name: 'two-nics' });
     const annotations = stored.metadata?.annotations ?? {};
     const eth0 = parseAssignedResult(annotations['ipam.spidernet.io/assigned-eth0'] ?? '', 'eth0');
@@ -77,11 +67,13 @@ spec:
       `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: host-local, namespace: ${namespace}}\nspec:\n  config: '{"cniVersion":"0.3.1","type":"macvlan","ipam":{"type":"host-local","subnet":"192.168.50.0/24"}}'\n`,
     );
     expect(other.status, other.stderr).toBe(0);
-    const onlyEth0 = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: one-of-ours\n  namespace: ${namespace}\n  annotations:\n    k8s.v1.cni.cncf.io/networks: host-local\n    ipam.spidernet.io/ippool: '{"ipv4":["${eth0Pool}"]}'\nspec:\n  containers: [{name: a, image: x}]\n`;
-    await pollUntil('the Pod with a foreign NAD to be admitted', 30_000, async () => {
-      const res = kubectl(['apply', '-f', '-'], onlyEth0);
-      return res.status === 0 ? { done: true, value: undefined } : { done: false, seen: res.stderr.trim() };
-    });
+    await applyUntilAdmitted(
+      'the Pod with a foreign NAD',
+      podManifest(namespace, {
+        name: 'one-of-ours',
+        annotations: { 'k8s.v1.cni.cncf.io/networks': 'host-local', ...ippoolAnnotation({ ipv4: [eth0Pool] }) },
+      }),
+    );
     const second = (await core.readNamespacedPod({ namespace, name: 'one-of-ours' })).metadata?.annotations ?? {};
     expect(parseAssignedResult(second['ipam.spidernet.io/assigned-eth0'] ?? '', 'eth0')).toMatchObject({
       ok: true,

@@ -7,6 +7,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAssignedResult } from '../../ipam/model/index.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
+import { createDeployment, createStatefulSet, ippoolAnnotation, podManifest, runningPods, scaleDeployment } from '../support/workloads.js';
 
 const { core, apps } = clients();
 const suffix = randomBytes(3).toString('hex');
@@ -24,13 +25,6 @@ function createPool(name: string, spec: string): void {
 function records(pool: string): Record<string, { pod: string; podUid: string; token?: string }> {
   const text = kubectl(['get', `sp/${pool}`, '-o', 'jsonpath={.status.allocatedIPs}']).stdout;
   return text ? JSON.parse(text) : {};
-}
-
-function podYaml(namespace: string, name: string, annotations: Record<string, string>, extra = ''): string {
-  const ann = Object.entries(annotations)
-    .map(([k, v]) => `    ${k}: '${v}'`)
-    .join('\n');
-  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n  annotations:\n${ann}\nspec:\n${extra}  containers: [{name: a, image: x}]\n`;
 }
 
 const eth0 = (pod: V1Pod) => {
@@ -56,28 +50,8 @@ describe('Pod admission', () => {
       pool,
       '  subnet: 172.28.1.0/24\n  ips: ["172.28.1.10-172.28.1.14"]\n  gateway: 172.28.1.1\n  routes: [{dst: 10.28.0.0/16, gw: 172.28.1.1}]\n',
     );
-    const labels = { app: 'web' };
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
-            spec: { containers: [{ name: 'a', image: 'x' }] },
-          },
-        },
-      },
-    });
-    const running = await pollUntil('3 Running Pods with IPs', 60_000, async () => {
-      const list = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
-      const ok = list.filter((p) => p.status?.phase === 'Running' && p.status.podIP);
-      return ok.length === 3
-        ? { done: true, value: ok }
-        : { done: false, seen: list.map((p) => `${p.metadata?.name}:${p.status?.phase}:${p.status?.podIP}`).join(' ') };
-    });
+    await createDeployment(apps, namespace, { name: 'web', replicas: 3, annotations: ippoolAnnotation({ ipv4: [pool] }) });
+    const running = await runningPods(core, namespace, { app: 'web' }, 3);
     const results = running.map(eth0);
     const ips = results.map((r) => r.ipv4).sort();
     expect(ips).toEqual(['172.28.1.10/24', '172.28.1.11/24', '172.28.1.12/24']);
@@ -111,12 +85,12 @@ describe('Pod admission', () => {
     const next = `pa-next-${suffix}`;
     createPool(small, '  subnet: 172.28.2.0/24\n  ips: ["172.28.2.10"]\n');
     createPool(next, '  subnet: 172.28.3.0/24\n  ips: ["172.28.3.10"]\n');
-    const ann = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [small, next] }) };
-    expect(kubectl(['apply', '-f', '-'], podYaml(namespace, 'first', ann)).status).toBe(0);
-    expect(kubectl(['apply', '-f', '-'], podYaml(namespace, 'second', ann)).status).toBe(0);
+    const ann = ippoolAnnotation({ ipv4: [small, next] });
+    expect(kubectl(['apply', '-f', '-'], podManifest(namespace, { name: 'first', annotations: ann })).status).toBe(0);
+    expect(kubectl(['apply', '-f', '-'], podManifest(namespace, { name: 'second', annotations: ann })).status).toBe(0);
     expect(eth0(await core.readNamespacedPod({ namespace, name: 'first' })).ipv4).toBe('172.28.2.10/24');
     expect(eth0(await core.readNamespacedPod({ namespace, name: 'second' })).ipv4).toBe('172.28.3.10/24');
-    const third = kubectl(['apply', '-f', '-'], podYaml(namespace, 'third', ann));
+    const third = kubectl(['apply', '-f', '-'], podManifest(namespace, { name: 'third', annotations: ann }));
     expect(third.status).not.toBe(0);
     expect(third.stderr).toContain(`pod ${namespace}/third: eth0 IPv4:`);
     expect(third.stderr).toContain('all IP addresses used out');
@@ -129,9 +103,15 @@ describe('Pod admission', () => {
 
   it('refuses a Pod naming a pool that does not exist, and one with a broken annotation', async () => {
     const namespace = await createTestNamespace(core, 'bad');
-    const missing = kubectl(['apply', '-f', '-'], podYaml(namespace, 'p1', { 'ipam.spidernet.io/ippool': '{"ipv4":["no-such-pool"]}' }));
+    const missing = kubectl(
+      ['apply', '-f', '-'],
+      podManifest(namespace, { name: 'p1', annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["no-such-pool"]}' } }),
+    );
     expect(missing.stderr).toMatch(/pod .*\/p1: .*no-such-pool/);
-    const broken = kubectl(['apply', '-f', '-'], podYaml(namespace, 'p2', { 'ipam.spidernet.io/ippool': '{"ipv4": "oops"' }));
+    const broken = kubectl(
+      ['apply', '-f', '-'],
+      podManifest(namespace, { name: 'p2', annotations: { 'ipam.spidernet.io/ippool': '{"ipv4": "oops"' } }),
+    );
     expect(broken.stderr).toMatch(/pod .*\/p2: .*ipam\.spidernet\.io\/ippool/);
   });
 
@@ -143,7 +123,7 @@ describe('Pod admission', () => {
     createPool(v6, '  subnet: fd28::/64\n  ips: ["fd28::10-fd28::11"]\n  gateway: fd28::1\n');
     const res = kubectl(
       ['apply', '-f', '-'],
-      podYaml(namespace, 'dual', { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [v4], ipv6: [v6] }) }),
+      podManifest(namespace, { name: 'dual', annotations: ippoolAnnotation({ ipv4: [v4], ipv6: [v6] }) }),
     );
     expect(res.status, res.stderr).toBe(0);
     const pod = await pollUntil('the Pod to run with two IPs', 60_000, async () => {
@@ -158,10 +138,7 @@ describe('Pod admission', () => {
     const namespace = await createTestNamespace(core, 'nodes');
     const pool = `pa-node-${suffix}`;
     createPool(pool, '  subnet: 172.28.5.0/24\n  ips: ["172.28.5.10-172.28.5.12"]\n  nodeName: [kwok-node-2]\n');
-    const res = kubectl(
-      ['apply', '-f', '-'],
-      podYaml(namespace, 'pinned', { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }),
-    );
+    const res = kubectl(['apply', '-f', '-'], podManifest(namespace, { name: 'pinned', annotations: ippoolAnnotation({ ipv4: [pool] }) }));
     expect(res.status, res.stderr).toBe(0);
     const pod = await pollUntil('the Pod to be scheduled', 60_000, async () => {
       const p = await core.readNamespacedPod({ namespace, name: 'pinned' });
@@ -177,15 +154,12 @@ describe('Pod admission', () => {
     const namespace = await createTestNamespace(core, 'dry');
     const pool = `pa-dry-${suffix}`;
     createPool(pool, '  subnet: 172.28.6.0/24\n  ips: ["172.28.6.10-172.28.6.12"]\n');
-    const ann = {
-      'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }),
-      'ipam.spidernet.io/assigned-eth0': '{"interface":"eth0","ipv4":"8.8.8.8/32"}',
-    };
-    const dry = kubectl(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], podYaml(namespace, 'p', ann));
+    const ann = { ...ippoolAnnotation({ ipv4: [pool] }), 'ipam.spidernet.io/assigned-eth0': '{"interface":"eth0","ipv4":"8.8.8.8/32"}' };
+    const dry = kubectl(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], podManifest(namespace, { name: 'p', annotations: ann }));
     expect(dry.status, dry.stderr).toBe(0);
     expect(eth0(JSON.parse(dry.stdout) as V1Pod).ipv4).toBe('172.28.6.10/24');
     expect(records(pool)).toEqual({});
-    expect(kubectl(['apply', '-f', '-'], podYaml(namespace, 'p', ann)).status).toBe(0);
+    expect(kubectl(['apply', '-f', '-'], podManifest(namespace, { name: 'p', annotations: ann })).status).toBe(0);
     expect(eth0(await core.readNamespacedPod({ namespace, name: 'p' })).ipv4).toBe('172.28.6.10/24');
   });
 
@@ -193,13 +167,14 @@ describe('Pod admission', () => {
     const namespace = await createTestNamespace(core, 'optout');
     const pool = `pa-opt-${suffix}`;
     createPool(pool, '  subnet: 172.28.8.0/24\n  ips: ["172.28.8.10-172.28.8.12"]\n');
-    const ann = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) };
-    const labelled = podYaml(namespace, 'ignored', ann).replace(
-      '  annotations:\n',
-      '  labels: {admission-ipam.spidernet.io/ignore: "true"}\n  annotations:\n',
-    );
+    const ann = ippoolAnnotation({ ipv4: [pool] });
+    const labelled = podManifest(namespace, {
+      name: 'ignored',
+      labels: { 'admission-ipam.spidernet.io/ignore': 'true' },
+      annotations: ann,
+    });
     expect(kubectl(['apply', '-f', '-'], labelled).status).toBe(0);
-    expect(kubectl(['apply', '-f', '-'], podYaml(namespace, 'host', ann, '  hostNetwork: true\n')).status).toBe(0);
+    expect(kubectl(['apply', '-f', '-'], podManifest(namespace, { name: 'host', annotations: ann }, { hostNetwork: true })).status).toBe(0);
     for (const name of ['ignored', 'host']) {
       const pod = await core.readNamespacedPod({ namespace, name });
       expect(pod.metadata?.annotations?.['ipam.spidernet.io/assigned-eth0']).toBeUndefined();
@@ -212,27 +187,17 @@ describe('Pod admission', () => {
     const pool = `pa-nginx-${suffix}`;
     createPool(pool, '  subnet: 172.28.9.0/24\n  ips: ["172.28.9.10-172.28.9.20"]\n');
     const labels = { app: 'nginx' };
-    const template = {
-      metadata: { labels, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
-      spec: { containers: [{ name: 'nginx', image: 'nginx' }] },
-    };
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: { metadata: { name: 'nginx-m' }, spec: { replicas: 2, selector: { matchLabels: labels }, template } },
+    const containers = [{ name: 'nginx', image: 'nginx' }];
+    await createDeployment(apps, namespace, {
+      name: 'nginx-m',
+      replicas: 2,
+      labels,
+      annotations: ippoolAnnotation({ ipv4: [pool] }),
+      containers,
     });
-    const runningIPs = (count: number, notNames: string[] = []) =>
-      pollUntil(`${count} Running nginx-m Pods`, 60_000, async () => {
-        const list = (await core.listNamespacedPod({ namespace, labelSelector: 'app=nginx' })).items;
-        const ok = list.filter(
-          (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && !notNames.includes(p.metadata?.name ?? ''),
-        );
-        return ok.length === count && list.length === count
-          ? { done: true, value: ok }
-          : { done: false, seen: list.map((p) => `${p.metadata?.name}:${p.status?.phase}`).join(' ') };
-      });
-    await runningIPs(2);
-    await apps.patchNamespacedDeploymentScale({ namespace, name: 'nginx-m', body: [{ op: 'replace', path: '/spec/replicas', value: 5 }] });
-    const five = await runningIPs(5);
+    await runningPods(core, namespace, labels, 2);
+    await scaleDeployment(apps, namespace, 'nginx-m', 5);
+    const five = await runningPods(core, namespace, labels, 5);
     const inRange = (ip: string | undefined) => /^172\.28\.9\.(1\d|20)$/.test(ip ?? '');
     expect(new Set(five.map((p) => p.status?.podIP)).size).toBe(5);
     expect(five.every((p) => inRange(p.status?.podIP))).toBe(true);
@@ -242,7 +207,8 @@ describe('Pod admission', () => {
     });
     const victims = five.slice(0, 2).map((p) => p.metadata?.name ?? '');
     for (const name of victims) await core.deleteNamespacedPod({ namespace, name });
-    const replaced = await runningIPs(5, victims);
+    // runningPods waits for the deleted Pods to be gone: the 5 it returns are the 3 kept and their 2 replacements.
+    const replaced = await runningPods(core, namespace, labels, 5);
     expect(replaced.every((p) => inRange(p.status?.podIP))).toBe(true);
     expect(new Set(replaced.map((p) => p.status?.podIP)).size).toBe(5);
   });
@@ -251,22 +217,7 @@ describe('Pod admission', () => {
     const namespace = await createTestNamespace(core, 'sts');
     const pool = `pa-sts-${suffix}`;
     createPool(pool, '  subnet: 172.28.7.0/24\n  ips: ["172.28.7.10-172.28.7.19"]\n');
-    const labels = { app: 'db' };
-    await apps.createNamespacedStatefulSet({
-      namespace,
-      body: {
-        metadata: { name: 'db' },
-        spec: {
-          replicas: 2,
-          serviceName: 'db',
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } },
-            spec: { containers: [{ name: 'a', image: 'x' }] },
-          },
-        },
-      },
-    });
+    await createStatefulSet(apps, namespace, { name: 'db', replicas: 2, annotations: ippoolAnnotation({ ipv4: [pool] }) });
     const ipOf = (name: string, notUid?: string) =>
       pollUntil(`${name} to run`, 60_000, async () => {
         const p = await core.readNamespacedPod({ namespace, name }).catch(() => undefined);

@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAssignedResult } from '../../ipam/model/index.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
+import { createStatefulSet, ippoolAnnotation, podOf } from '../support/workloads.js';
 
 const { core, apps } = clients();
 const suffix = randomBytes(3).toString('hex');
@@ -16,7 +17,7 @@ const ipOf = (pod: V1Pod): string | undefined => {
   return parsed.ok ? parsed.value.ipv4.split('/')[0] : undefined;
 };
 
-const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) };
+const annotations = ippoolAnnotation({ ipv4: [pool] });
 
 afterAll(async () => {
   await pollUntil('the storm pool empty', 30_000, async () => {
@@ -62,10 +63,7 @@ async function createBarePod(namespace: string, name: string): Promise<void> {
     30_000,
     async () => {
       try {
-        await core.createNamespacedPod({
-          namespace,
-          body: { metadata: { name, annotations }, spec: { containers: [{ name: 'a', image: 'x' }] } },
-        });
+        await core.createNamespacedPod({ namespace, body: podOf({ name, annotations }) });
         return { done: true, value: true };
       } catch (err) {
         const text = String((err as { body?: unknown }).body ?? err);
@@ -90,17 +88,9 @@ describe('delete-and-recreate storms', () => {
         `apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata: {name: ${pool}}\nspec: {subnet: 172.23.20.0/24, ips: ["172.23.20.10-172.23.20.29"]}\n`,
       ).status,
     ).toBe(0);
-    const statefulSet = (name: string, replicas: number) => ({
-      metadata: { name },
-      spec: {
-        replicas,
-        serviceName: name,
-        podManagementPolicy: 'Parallel',
-        selector: { matchLabels: { app: name } },
-        template: { metadata: { labels: { app: name }, annotations }, spec: { containers: [{ name: 'a', image: 'x' }] } },
-      },
-    });
-    await apps.createNamespacedStatefulSet({ namespace, body: statefulSet('web', 1) });
+    const statefulSet = (name: string, replicas: number) =>
+      createStatefulSet(apps, namespace, { name, replicas, podManagementPolicy: 'Parallel', annotations });
+    await statefulSet('web', 1);
     const monitor = watchForDuplicates(namespace);
     try {
       // 50 times: the StatefulSet Pod web-0 deleted (its controller re-creates it at once) while a bare Pod of one
@@ -119,7 +109,7 @@ describe('delete-and-recreate storms', () => {
       })();
       await Promise.all([sticky, bare]);
       // One name, two kinds of owner in turn: a bare Pod twin-0, then the StatefulSet twin's Pod twin-0.
-      await apps.createNamespacedStatefulSet({ namespace, body: statefulSet('twin', 0) });
+      await statefulSet('twin', 0);
       for (let i = 0; i < 5; i++) {
         await createBarePod(namespace, 'twin-0');
         await forceDelete(namespace, 'twin-0');

@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAssignedResult } from '../../ipam/model/index.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
+import { createDeployment, createStatefulSet, ippoolAnnotation, runningPods } from '../support/workloads.js';
 
 const { core, apps, batch } = clients();
 const suffix = randomBytes(3).toString('hex');
@@ -34,8 +35,6 @@ const ipOf = (pod: V1Pod): string => {
   if (!parsed.ok) throw new Error(parsed.reason);
   return parsed.value.ipv4.split('/')[0] ?? '';
 };
-
-const poolAnnotation = (pool: string) => ({ 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) });
 
 async function livePods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {
   const pods = (await core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) })).items;
@@ -109,18 +108,7 @@ describe('releasing addresses', () => {
     const namespace = await createTestNamespace(core, 'release');
     const pool = `rel-dep-${suffix}`;
     createPool(pool, '172.23.1.10-172.23.1.19', '172.23.1.0/24');
-    const labels = { app: 'rel' };
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'rel' },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: labels },
-          template: { metadata: { labels, annotations: poolAnnotation(pool) }, spec: { containers: [{ name: 'a', image: 'x' }] } },
-        },
-      },
-    });
+    await createDeployment(apps, namespace, { name: 'rel', replicas: 3, annotations: ippoolAnnotation({ ipv4: [pool] }) });
     const pods = () => livePods(namespace, 'app=rel');
     await pollUntil('3 Pods', 60_000, async () =>
       (await pods()).length === 3 ? { done: true, value: true } : { done: false, seen: 'fewer Pods' },
@@ -153,7 +141,7 @@ describe('releasing addresses', () => {
         metadata: { name: 'once' },
         spec: {
           template: {
-            metadata: { annotations: poolAnnotation(pool) },
+            metadata: { annotations: ippoolAnnotation({ ipv4: [pool] }) },
             spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'x' }] },
           },
         },
@@ -173,27 +161,14 @@ describe('releasing addresses', () => {
     const namespace = await createTestNamespace(core, 'release-sts');
     const pool = `rel-sts-${suffix}`;
     createPool(pool, '172.23.3.10-172.23.3.19', '172.23.3.0/24');
-    const labels = { app: 'web' };
-    await apps.createNamespacedStatefulSet({
-      namespace,
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 3,
-          serviceName: 'web',
-          podManagementPolicy: 'Parallel',
-          selector: { matchLabels: labels },
-          template: { metadata: { labels, annotations: poolAnnotation(pool) }, spec: { containers: [{ name: 'a', image: 'x' }] } },
-        },
-      },
+    await createStatefulSet(apps, namespace, {
+      name: 'web',
+      replicas: 3,
+      podManagementPolicy: 'Parallel',
+      annotations: ippoolAnnotation({ ipv4: [pool] }),
     });
     const pods = () => livePods(namespace, 'app=web');
-    const running = async (want: number) =>
-      pollUntil(`${want} StatefulSet Pods running`, 60_000, async () => {
-        const current = (await pods()).filter((p) => p.status?.phase === 'Running');
-        return current.length === want ? { done: true, value: current } : { done: false, seen: `${current.length} running` };
-      });
-    const first = await running(3);
+    const first = await runningPods(core, namespace, { app: 'web' }, 3);
     await recordsMatch(pool, pods, 'the records bound to web-0..2');
     const addressOf = new Map(first.map((p) => [p.metadata?.name ?? '', ipOf(p)]));
     const uids = new Set(first.map((p) => p.metadata?.uid));
@@ -221,24 +196,12 @@ describe('releasing addresses', () => {
     const to = `rel-to-${suffix}`;
     createPool(from, '172.23.5.10-172.23.5.19', '172.23.5.0/24');
     createPool(to, '172.23.6.10-172.23.6.19', '172.23.6.0/24');
-    const labels = { app: 'db' };
-    await apps.createNamespacedStatefulSet({
-      namespace,
-      body: {
-        metadata: { name: 'db' },
-        spec: {
-          replicas: 1,
-          serviceName: 'db',
-          selector: { matchLabels: labels },
-          template: { metadata: { labels, annotations: poolAnnotation(from) }, spec: { containers: [{ name: 'a', image: 'x' }] } },
-        },
-      },
-    });
+    await createStatefulSet(apps, namespace, { name: 'db', replicas: 1, annotations: ippoolAnnotation({ ipv4: [from] }) });
     const pods = () => livePods(namespace, 'app=db');
     await recordsMatch(from, pods, 'db-0 bound in the first pool');
     const [old] = await pods();
     const oldIP = ipOf(old as V1Pod);
-    const patch = JSON.stringify({ spec: { template: { metadata: { annotations: poolAnnotation(to) } } } });
+    const patch = JSON.stringify({ spec: { template: { metadata: { annotations: ippoolAnnotation({ ipv4: [to] }) } } } });
     expect(kubectl(['patch', '-n', namespace, 'statefulset/db', '--type=merge', '-p', patch]).status).toBe(0);
     // The rolling update re-creates db-0; the new one takes an address of the new pool.
     const moved = await pollUntil('db-0 re-created in the new pool', 60_000, async () => {

@@ -1,5 +1,5 @@
 // Helpers for the automatic-pool integration tests: the pools of a workload, the addresses of its Pods, subnets, and
-// waiting for the releaser to free the records of Pods that are gone.
+// waiting for the releaser to free the records of Pods that are gone (the workloads themselves: workloads.ts).
 import type { CoreV1Api, CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
 import { count, parseRangeList } from '../../ipam/ip/index.js';
 import { parseAssignedResult, parseControlledIPPools, type SpiderIPPool, type SpiderSubnet } from '../../ipam/model/index.js';
@@ -39,6 +39,24 @@ export async function getPool(custom: CustomObjectsApi, name: string): Promise<S
   }
 }
 
+/**
+ * Deletes the subnets at the end of a file, trying each for a while: a subnet is refused deletion while it counts IPs
+ * of pools, and the entry of a deleted pool goes a few seconds after its workload. One still refused is left behind.
+ */
+export async function deleteSubnets(names: string[]): Promise<void> {
+  for (const name of names) {
+    await pollUntil(
+      `SpiderSubnet ${name} to be deleted`,
+      40_000,
+      async () => {
+        const res = kubectl(['delete', 'spidersubnet', name, '--ignore-not-found', '--wait=false']);
+        return res.status === 0 ? { done: true, value: undefined } : { done: false, seen: res.stderr.trim() };
+      },
+      1000,
+    ).catch(() => undefined);
+  }
+}
+
 export async function getSubnet(custom: CustomObjectsApi, name: string): Promise<SpiderSubnet> {
   return (await custom.getClusterCustomObject({ group, version, plural: 'spidersubnets', name })) as SpiderSubnet;
 }
@@ -62,28 +80,6 @@ export function addressOf(pod: V1Pod, iface = 'eth0'): { ip: string; pool: strin
   const parsed = parseAssignedResult(pod.metadata?.annotations?.[`ipam.spidernet.io/assigned-${iface}`] ?? '', iface);
   if (!parsed.ok) throw new Error(`pod ${pod.metadata?.name}: ${parsed.reason}`);
   return { ip: (parsed.value.ipv4 || parsed.value.ipv6).split('/')[0] ?? '', pool: parsed.value.ipv4pool || parsed.value.ipv6pool };
-}
-
-/** Waits for exactly `n` Running Pods (none terminating) matching the labels, and returns them. */
-export async function runningPods(
-  core: CoreV1Api,
-  namespace: string,
-  labels: Record<string, string>,
-  n: number,
-  timeoutMs = 90_000,
-): Promise<V1Pod[]> {
-  return pollUntil(`${n} Running Pods ${selector(labels)} in ${namespace}`, timeoutMs, async () => {
-    const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector(labels) })).items;
-    const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
-    return running.length === n && pods.length === n
-      ? { done: true, value: running }
-      : {
-          done: false,
-          seen:
-            pods.map((p) => `${p.metadata?.name}:${p.status?.phase}${p.metadata?.deletionTimestamp ? ':terminating' : ''}`).join(' ') ||
-            'no Pods',
-        };
-  });
 }
 
 /**
