@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAssignedResult } from '../../ipam/model/index.js';
 import { clients, createTestNamespace, kubectl, pollUntil } from '../support/cluster.js';
-import { createDeployment, createStatefulSet, ippoolAnnotation, runningPods } from '../support/workloads.js';
+import { createDeployment, createStatefulSet, ippoolAnnotation, podOf, runningPods } from '../support/workloads.js';
 
 const { core, apps, batch } = clients();
 const suffix = randomBytes(3).toString('hex');
@@ -212,6 +212,55 @@ describe('releasing addresses', () => {
     await recordsMatch(to, pods, 'db-0 bound in the new pool');
     await released(from, [oldIP], 'the old address released');
     await apps.deleteNamespacedStatefulSet({ namespace, name: 'db' });
+  });
+
+  it('releases the address of a Pod left Terminating on a NotReady node once its deletion deadline has passed', async () => {
+    // A node no kubelet (and no kwok) speaks for: a Pod deleted there stays Terminating for good, so the releaser
+    // must not wait for it to go. The taint keeps every other test's Pods off it; this Pod names the node itself.
+    const node = `lost-${suffix}`;
+    await core.createNode({
+      body: {
+        metadata: { name: node, labels: { 'kubernetes.io/hostname': node } },
+        spec: { taints: [{ key: 'ipam-test.admission-ipam.io/lost', effect: 'NoSchedule' }] },
+      },
+    });
+    const namespace = await createTestNamespace(core, 'release-lost');
+    const pool = `rel-lost-${suffix}`;
+    createPool(pool, '172.23.7.10-172.23.7.19', '172.23.7.0/24');
+    try {
+      const notReady = JSON.stringify({
+        status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'no kubelet in this test' }] },
+      });
+      const patched = kubectl(['patch', 'node', node, '--subresource=status', '--type=merge', '-p', notReady]);
+      expect(patched.status, patched.stderr).toBe(0);
+      const created = await core.createNamespacedPod({
+        namespace,
+        body: podOf({ name: 'stuck', annotations: ippoolAnnotation({ ipv4: [pool] }) }, { nodeName: node }),
+      });
+      const ip = ipOf(created);
+      await recordsMatch(pool, () => livePods(namespace), 'the record bound to the Pod on the lost node');
+
+      const graceSeconds = 10;
+      await core.deleteNamespacedPod({ namespace, name: 'stuck', gracePeriodSeconds: graceSeconds });
+      const terminating = await core.readNamespacedPod({ namespace, name: 'stuck' });
+      const deadline = new Date(terminating.metadata?.deletionTimestamp ?? 0).getTime();
+      expect(deadline).toBeGreaterThan(0);
+      // Before the deadline the node might still report the Pod gone: the address stays.
+      if (Date.now() < deadline - 2000) expect(records(pool)[ip]?.podUid).toBe(created.metadata?.uid);
+
+      await pollUntil('the address of the Pod on the lost node released', 90_000, async () =>
+        ip in records(pool) ? { done: false, seen: JSON.stringify(records(pool)[ip]) } : { done: true, value: true },
+      );
+      // Released while the Pod object still exists, and not before its deadline (the API server's clock, one second of
+      // resolution).
+      expect(Date.now()).toBeGreaterThanOrEqual(deadline - 1000);
+      const still = await core.readNamespacedPod({ namespace, name: 'stuck' });
+      expect(still.metadata?.deletionTimestamp).toBeTruthy();
+      expect(still.metadata?.uid).toBe(created.metadata?.uid);
+    } finally {
+      kubectl(['delete', 'pod', '-n', namespace, 'stuck', '--grace-period=0', '--force', '--ignore-not-found']);
+      await core.deleteNode({ name: node });
+    }
   });
 
   it('releases the reservation of a Pod refused after admission once the grace period is over', async () => {
