@@ -94,6 +94,36 @@ describe('addresses never handed out, and pool affinity', () => {
     const records = kubectl(['get', `sp/${byPod}`, '-o', 'jsonpath={.status.allocatedIPs}']).stdout;
     expect(Object.keys(JSON.parse(records))).toEqual(['172.24.2.10']);
   });
+
+  it('hands out nothing from a pool being deleted, and lets the pool go once nothing holds it', async () => {
+    const namespace = await createTestNamespace(core, 'terminating');
+    const pool = `rules-t-${suffix}`;
+    const hold = 'ipam-test.admission-ipam.io/hold';
+    cleanup.push(`sp/${pool}`);
+    expect(
+      apply(
+        `apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata: {name: ${pool}, finalizers: [${hold}]}\nspec: {subnet: 172.24.5.0/24, ips: ["172.24.5.10-172.24.5.19"]}\n`,
+      ).status,
+    ).toBe(0);
+    // An empty pool may be deleted; a second finalizer keeps it terminating for as long as the test needs.
+    expect(kubectl(['delete', `sp/${pool}`, '--wait=false']).status).toBe(0);
+    const refusal = await pollUntil('a Pod naming the terminating pool to be refused', 30_000, async () => {
+      const name = `t${randomBytes(2).toString('hex')}`;
+      const res = apply(pod(namespace, name, pool));
+      return res.status !== 0 ? { done: true, value: res.stderr } : { done: false, seen: `${name} was admitted` };
+    });
+    expect(refusal).toContain(`all IPv4 IPPools [${pool}] of eth0 filtered out`);
+    expect(refusal).toMatch(/terminating IPPool/);
+    // Pods admitted before the cache saw the deletion hold records; they keep them until they go.
+    await core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
+    const patched = kubectl(['patch', `sp/${pool}`, '--type=json', '-p', `[{"op":"remove","path":"/metadata/finalizers/0"}]`]);
+    expect(patched.status, patched.stderr).toBe(0);
+    // Our own finalizer goes once the pool holds no address: then the pool is gone.
+    await pollUntil(`pool ${pool} to be gone`, 60_000, async () => {
+      const res = kubectl(['get', `sp/${pool}`, '-o', 'jsonpath={.metadata.finalizers}']);
+      return /NotFound/.test(res.stderr) ? { done: true, value: true } : { done: false, seen: res.stdout || res.stderr };
+    });
+  });
 });
 
 describe('DaemonSet Pods, whose node is known at admission', () => {
