@@ -8,7 +8,9 @@ import { autoPoolStore, dryRunStore, ensureAutoPool } from '../kube/auto-pools.j
 import type { ClusterCaches } from '../kube/cluster-caches.js';
 import { customResourceWriter } from '../kube/custom-resources.js';
 import { eventRecorder } from '../kube/events.js';
-import type { ResourceCache } from '../kube/watch/index.js';
+import { jsonClient } from '../kube/json-client.js';
+import { resourceLocator } from '../kube/resource-discovery.js';
+import { type KubeObject, ResourceCache } from '../kube/watch/index.js';
 import {
   cachedWorkloadUID,
   createWorkloadCaches,
@@ -17,6 +19,7 @@ import {
   workloadReader,
 } from '../kube/workload-caches.js';
 import { startAutoPoolController } from '../scaler/auto-pool-controller.js';
+import { startThirdPartyReclaimer } from '../scaler/third-party-reclaimer.js';
 import type { Logger } from './log.js';
 import type { AutoPoolAdmission } from './mutate/pod-auto-pools.js';
 
@@ -28,6 +31,8 @@ export interface AutoPools {
   /** For the status controller: keep a controlledIPPools entry whose pool does not exist yet while its workload lives. */
   workloadLives(poolName: string, entry: ControlledPool): 'present' | 'absent' | 'unknown';
   startController(log: Logger): { stop(): void };
+  /** Deletes the automatic pools of third-party controllers once their owner is gone. */
+  startThirdPartyReclaimer(log: Logger): { stop(): Promise<void> };
 }
 
 export function autoPools(kc: KubeConfig, caches: ClusterCaches, options: { defaultRedundant: number }): AutoPools {
@@ -75,5 +80,27 @@ export function autoPools(kc: KubeConfig, caches: ClusterCaches, options: { defa
         defaultRedundant: options.defaultRedundant,
         log,
       }),
+    startThirdPartyReclaimer: (log) => {
+      const client = jsonClient(kc);
+      return startThirdPartyReclaimer({
+        pools: caches.pools,
+        locate: resourceLocator(client),
+        // Only the identity is read: the rest of a third-party object is not kept.
+        watchCollection: (path) =>
+          new ResourceCache<KubeObject>(kc, path, {
+            transform: ({ metadata }) => ({ metadata: { name: metadata?.name, namespace: metadata?.namespace, uid: metadata?.uid } }),
+          }),
+        read: async (path) => {
+          try {
+            return (await client.request('GET', path)) as KubeObject;
+          } catch (err) {
+            if (isNotFound(err)) return undefined;
+            throw err;
+          }
+        },
+        deletePool: (name) => customResourceWriter(kc).delete(plurals.ipPool, name),
+        log,
+      });
+    },
   };
 }

@@ -201,6 +201,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
           }),
       },
       { name: 'auto-pool', start: () => auto.startController(log) },
+      { name: 'third-party-reclaim', start: () => auto.startThirdPartyReclaimer(log) },
       {
         name: 'release',
         start: () => {

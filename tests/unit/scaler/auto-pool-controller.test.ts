@@ -6,34 +6,10 @@ import { type AutoPoolClaim, type AutoPoolOwner, buildAutoPool, type NativeWorkl
 import type { SpiderIPPool } from '../../../ipam/model/index.js';
 import type { EnsureResult } from '../../../kube/auto-pools.js';
 import type { EventTarget } from '../../../kube/events.js';
-import type { CacheEvent, CacheListener, ResourceCache } from '../../../kube/watch/index.js';
+import type { ResourceCache } from '../../../kube/watch/index.js';
 import type { WorkloadCaches, WorkloadObject } from '../../../kube/workload-caches.js';
 import { startAutoPoolController } from '../../../scaler/auto-pool-controller.js';
-
-class FakeCache<T extends { metadata: { name: string; namespace?: string } }> {
-  store = new Map<string, T>();
-  listeners = new Set<CacheListener<T>>();
-  key = (o: T) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
-  get = (k: string) => this.store.get(k);
-  list = () => [...this.store.values()];
-  isSynced = () => true;
-  on(l: CacheListener<T>) {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  emit(e: CacheEvent<T>) {
-    for (const l of this.listeners) l(e);
-  }
-  put(o: T) {
-    const old = this.store.get(this.key(o));
-    this.store.set(this.key(o), o);
-    this.emit(old ? { type: 'modified', key: this.key(o), object: o, old } : { type: 'added', key: this.key(o), object: o });
-  }
-  remove(o: T) {
-    this.store.delete(this.key(o));
-    this.emit({ type: 'deleted', key: this.key(o), object: o });
-  }
-}
+import { MemoryCache } from './memory-cache.js';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent } as unknown as Logger;
 
@@ -67,10 +43,10 @@ function setup(ensureResult?: (claim: AutoPoolClaim) => EnsureResult) {
   const workloads = Object.fromEntries(
     (['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as NativeWorkloadKind[]).map((k) => [
       k,
-      new FakeCache<WorkloadObject>(),
+      new MemoryCache<WorkloadObject>(),
     ]),
-  ) as unknown as Record<NativeWorkloadKind, FakeCache<WorkloadObject>>;
-  const pools = new FakeCache<SpiderIPPool & { metadata: { name: string } }>();
+  ) as unknown as Record<NativeWorkloadKind, MemoryCache<WorkloadObject>>;
+  const pools = new MemoryCache<SpiderIPPool & { metadata: { name: string } }>();
   const ensured: Array<{ owner: AutoPoolOwner; claim: AutoPoolClaim }> = [];
   const deleted: string[] = [];
   const events: Array<{ target: EventTarget; reason: string }> = [];

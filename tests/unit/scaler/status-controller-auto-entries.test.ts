@@ -4,30 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../admission/log.js';
 import type { SpiderIPPool, SpiderSubnet } from '../../../ipam/model/index.js';
 import type { CustomResourceWriter } from '../../../kube/custom-resources.js';
-import type { CacheEvent, CacheListener, ResourceCache } from '../../../kube/watch/index.js';
+import type { ResourceCache } from '../../../kube/watch/index.js';
 import { startStatusController } from '../../../scaler/status-controller.js';
+import { MemoryCache } from './memory-cache.js';
 
 type Named<T> = T & { metadata: { name: string } };
-
-class FakeCache<T extends { metadata: { name: string } }> {
-  store = new Map<string, T>();
-  listeners = new Set<CacheListener<T>>();
-  get = (k: string) => this.store.get(k);
-  list = () => [...this.store.values()];
-  isSynced = () => true;
-  on(l: CacheListener<T>) {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  put(o: T) {
-    const old = this.store.get(o.metadata.name);
-    this.store.set(o.metadata.name, o);
-    const e: CacheEvent<T> = old
-      ? { type: 'modified', key: o.metadata.name, object: o, old }
-      : { type: 'added', key: o.metadata.name, object: o };
-    for (const l of this.listeners) l(e);
-  }
-}
 
 const silent = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent } as unknown as Logger;
 const entry = { ips: ['10.0.0.10-10.0.0.14'], application: 'apps_v1_Deployment_ns_nginx' };
@@ -41,8 +22,8 @@ function subnet(rv: string, controlled: string | null): Named<SpiderSubnet> {
 }
 
 function setup(lives: () => 'present' | 'absent' | 'unknown', clock: { t: number }) {
-  const pools = new FakeCache<Named<SpiderIPPool>>();
-  const subnets = new FakeCache<Named<SpiderSubnet>>();
+  const pools = new MemoryCache<Named<SpiderIPPool>>();
+  const subnets = new MemoryCache<Named<SpiderSubnet>>();
   const writes: Array<Record<string, unknown>> = [];
   const writer: CustomResourceWriter = {
     patchStatus: async (_plural, _name, _rv, status) => {
