@@ -21,6 +21,7 @@ import { createAdmissionMetrics, createLeaderMetrics, createPoolWriteMetrics, cr
 import type { PodAdmissionDependencies } from './mutate/pod.js';
 import type { ServeOptions } from './options.js';
 import type { PodView } from './pod-facts.js';
+import { registerPoolMetrics } from './pool-metrics.js';
 import { createWebhookApp, startWebhookServer, type TlsMaterial } from './server.js';
 import { webhookConfigurations } from './webhook-configurations.js';
 import { webhookRoutes } from './webhooks.js';
@@ -121,6 +122,7 @@ export async function serve(options: ServeOptions, log: Logger): Promise<Running
   const first = await loadTls();
   if (first.changed) log.info({ secret: `${options.namespace}/${options.tlsSecret}`, reason: first.changed }, 'serving certificate issued');
   const metrics = createAdmissionMetrics(registry);
+  registerPoolMetrics(registry, view);
   const app = createWebhookApp({
     routes: webhookRoutes({
       view,
