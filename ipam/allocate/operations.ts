@@ -3,7 +3,7 @@
 // by a refused admission, then new reservations. Pure: the writer turns the result
 // into one guarded status write.
 import type { IPRangeSet } from '../ip/index.js';
-import { bind, type PoolRecord, parseRecords, poolFamily, type SpiderIPPool, serializeRecords } from '../model/index.js';
+import { bind, type PoolRecord, poolRecords, type SpiderIPPool, serializeRecords } from '../model/index.js';
 import { type AllocationError, allocationError } from './allocation-error.js';
 import { releaseFromPool } from './record-updates.js';
 import { type ReservationRequest, type ReservationResult, reserveInPool } from './reserve.js';
@@ -77,7 +77,7 @@ export function planPoolOperations(
   const released = new Map<ReleaseOperation, string[]>();
   const settled = new Map<SettleOperation, { released: string[]; bound: string[]; skipped: string[] }>();
   if (settleOps.length > 0) {
-    const parsed = parseRecords(pool.status?.allocatedIPs, poolFamily(pool));
+    const parsed = poolRecords(pool);
     if (!parsed.ok) {
       const error = allocationError(
         'unreadable',

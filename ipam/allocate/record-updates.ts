@@ -7,9 +7,8 @@ import {
   isPending,
   type PoolRecord,
   type PoolRecords,
-  parseRecords,
   podNamespace,
-  poolFamily,
+  poolRecords,
   type RecordEntry,
   type SpiderIPPool,
   serializeRecords,
@@ -25,7 +24,7 @@ function readRecords(pool: SpiderIPPool, binding?: { pod: string; uid: string })
   if (binding && (binding.uid === '' || !namedPod.test(binding.pod))) {
     return { error: allocationError('bad-request', name, `pool "${name}": cannot bind to pod "${binding.pod}" with UID "${binding.uid}"`) };
   }
-  const parsed = parseRecords(pool.status?.allocatedIPs, poolFamily(pool));
+  const parsed = poolRecords(pool);
   if (!parsed.ok) return { error: allocationError('unreadable', name, `pool "${name}": ${parsed.reason}; it is left as it is`) };
   return { records: parsed.value };
 }

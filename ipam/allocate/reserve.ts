@@ -8,9 +8,9 @@ import {
   compareIPs,
   type PoolRecord,
   type PoolRecords,
-  parseRecords,
   pendingRecord,
   poolFamily,
+  poolRecords,
   type SpiderIPPool,
   serializeRecords,
 } from '../model/index.js';
@@ -153,7 +153,7 @@ export function reserveInPool(
   const outcome = new Map<string, ReservationResult>();
   const inOrder = () => new Map(requests.filter((r) => outcome.has(r.id)).map((r) => [r.id, outcome.get(r.id) as ReservationResult]));
   const family = poolFamily(pool);
-  const parsed = parseRecords(stored, family);
+  const parsed = poolRecords(pool);
   if (!parsed.ok) {
     const error = allocationError('unreadable', name, `pool "${name}": ${parsed.reason}; it is left as it is`);
     for (const request of requests) outcome.set(request.id, { error });

@@ -2,7 +2,7 @@
 // outlives each incarnation of the Pod; it keeps its IP while the ordinal is still wanted, and moves to another pool
 // when the pools asked for no longer include the one holding its record.
 import type { IPFamily } from '../ip/index.js';
-import { parseRecords, poolFamily, type SpiderIPPool } from '../model/index.js';
+import { poolFamily, poolRecords, type SpiderIPPool } from '../model/index.js';
 
 /** The fields of an apps/v1 StatefulSet this module reads. */
 export interface StatefulSetFacts {
@@ -47,7 +47,7 @@ export function findStickyRecords(pools: readonly SpiderIPPool[], pod: string): 
   const found: StickyRecord[] = [];
   for (const pool of pools) {
     const family = poolFamily(pool);
-    const records = parseRecords(pool.status?.allocatedIPs, family);
+    const records = poolRecords(pool);
     if (!records.ok || family === undefined) continue;
     for (const [ip, record] of records.value) if (record.pod === pod) found.push({ pool: pool.metadata.name ?? '', family, ip });
   }

@@ -13,6 +13,7 @@ export {
   parseRecords,
   pendingRecord,
   podNamespace,
+  poolRecords,
   type RecordEntry,
   recordJSON,
   reservationToken,

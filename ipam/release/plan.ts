@@ -1,7 +1,7 @@
 // The releaser's decision for a whole pool: which records to release, which to bind, and when to look again. The
 // kube layer writes the changes in one status write, where each applies only if its record is still as it was
 // decided on (settleRecords), so a decision made on a stale view can never release a newer reservation.
-import { type PoolRecord, parseRecords, poolFamily, type SpiderIPPool } from '../model/index.js';
+import { type PoolRecord, poolRecords, type SpiderIPPool } from '../model/index.js';
 import { decideRecord, type ReleaseFacts, type ReleaseReason } from './decide.js';
 
 /** What a record must still look like for a change to apply. */
@@ -30,7 +30,7 @@ const expectationOf = (record: PoolRecord): RecordExpectation =>
 
 export function planPoolRelease(pool: SpiderIPPool, facts: ReleaseFacts): PoolReleasePlan {
   const name = pool.metadata.name ?? '';
-  const parsed = parseRecords(pool.status?.allocatedIPs, poolFamily(pool));
+  const parsed = poolRecords(pool);
   if (!parsed.ok) return { changes: [], unreadable: parsed.reason };
   const changes: RecordChange[] = [];
   let recheckAt: number | undefined;

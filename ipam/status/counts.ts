@@ -6,8 +6,7 @@ import {
   finalizer,
   kinds,
   parseControlledIPPools,
-  parseRecords,
-  poolFamily,
+  poolRecords,
   type SpiderIPPool,
   type SpiderSubnet,
 } from '../model/index.js';
@@ -29,7 +28,7 @@ export interface PoolCounts {
 /** Total = ips − excludeIPs (reserved IPs are not subtracted); allocated = records in status.allocatedIPs. */
 export function poolCounts(pool: SpiderIPPool): PoolCounts {
   const stored = storedAddresses(pool);
-  const records = parseRecords(pool.status?.allocatedIPs, poolFamily(pool));
+  const records = poolRecords(pool);
   return {
     totalIPCount: stored.ok ? cappedCount(count(stored.usable)) : (pool.status?.totalIPCount ?? 0),
     allocatedIPCount: records.ok ? records.value.size : (pool.status?.allocatedIPCount ?? 0),
@@ -111,7 +110,7 @@ export function controlledStatus(
 /** A terminating pool keeps its finalizer until its last address is released. */
 export function poolFinalizerRemovable(pool: SpiderIPPool): boolean {
   if (!pool.metadata.deletionTimestamp || !(pool.metadata.finalizers ?? []).includes(finalizer)) return false;
-  const records = parseRecords(pool.status?.allocatedIPs, poolFamily(pool));
+  const records = poolRecords(pool);
   return records.ok && records.value.size === 0;
 }
 
