@@ -85,10 +85,12 @@ export function autoPools(kc: KubeConfig, caches: ClusterCaches, options: { defa
       return startThirdPartyReclaimer({
         pools: caches.pools,
         locate: resourceLocator(client),
-        // Only the identity is read: the rest of a third-party object is not kept.
+        // Only the identity is read (and the version, which tells a replayed event): the rest is not kept.
         watchCollection: (path) =>
           new ResourceCache<KubeObject>(kc, path, {
-            transform: ({ metadata }) => ({ metadata: { name: metadata?.name, namespace: metadata?.namespace, uid: metadata?.uid } }),
+            transform: ({ metadata: m }) => ({
+              metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, resourceVersion: m?.resourceVersion },
+            }),
           }),
         read: async (path) => {
           try {
