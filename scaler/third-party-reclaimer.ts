@@ -29,7 +29,7 @@ const controller = 'third-party-reclaim';
 
 export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies): { stop(): Promise<void>; queue: WorkQueue } {
   const { pools, log } = deps;
-  /** One watch per collection, with the group/version/kind its objects are. */
+  /** One watch per collection, and the listener that queues the pools of its deleted objects. */
   const watches = new Map<string, { watch: OwnerWatch; off: () => void }>();
 
   const poolsOwnedBy = (match: (owner: ThirdPartyOwner) => boolean): string[] =>
@@ -41,20 +41,15 @@ export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies):
   const watchOf = (collection: string, owner: ThirdPartyOwner): OwnerWatch => {
     const known = watches.get(collection);
     if (known) return known.watch;
-    const { group, version, kind } = owner;
-    const sameKind = (o: ThirdPartyOwner) => o.group === group && o.version === version && o.kind === kind;
+    const { group, kind } = owner;
+    // Pools may have recorded another version of the kind than the one served: an object is the same in every version.
+    const sameKind = (o: ThirdPartyOwner) => o.group === group && o.kind === kind;
     const watch = deps.watchCollection(collection);
     const off = watch.on((e: CacheEvent<KubeObject>) => {
       if (e.type === 'listed') for (const name of poolsOwnedBy(sameKind)) queue.add(name);
       if (e.type !== 'deleted') return;
-      const key = thirdPartyOwnerKey({
-        group,
-        version,
-        kind,
-        namespace: e.object.metadata?.namespace ?? '',
-        name: e.object.metadata?.name ?? '',
-      });
-      for (const name of poolsOwnedBy((o) => thirdPartyOwnerKey(o) === key)) queue.add(name);
+      const { namespace = '', name = '' } = e.object.metadata ?? {};
+      for (const pool of poolsOwnedBy((o) => sameKind(o) && o.namespace === namespace && o.name === name)) queue.add(pool);
     });
     watches.set(collection, { watch, off });
     watch.start();

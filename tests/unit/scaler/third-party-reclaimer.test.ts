@@ -183,37 +183,56 @@ describe('the third-party reclaimer', () => {
 });
 
 describe('resourceLocator', () => {
-  it('reads the plural from discovery, remembers it, and asks again for a kind it did not find', async () => {
+  function discovery(documents: Record<string, unknown>) {
     const asked: string[] = [];
-    let resources = [
-      { name: 'clonesets', kind: 'CloneSet', namespaced: true },
-      { name: 'clonesets/status', kind: 'CloneSet', namespaced: true },
-    ];
     const locate = resourceLocator({
       request: async (_method, path) => {
         asked.push(path);
-        if (path === '/apis/gone.example/v1') throw new KubeRequestError(404, '{}', 'not found');
-        return { resources };
+        if (!(path in documents)) throw new KubeRequestError(404, '{}', 'not found');
+        return documents[path];
       },
     });
+    return { asked, locate };
+  }
+  const cloneSets = { name: 'clonesets', kind: 'CloneSet', namespaced: true };
+
+  it('reads the plural from discovery, remembers it, and asks again for a kind it did not find', async () => {
+    const documents: Record<string, unknown> = {
+      '/apis/apps.kruise.io/v1alpha1': { resources: [cloneSets, { name: 'clonesets/status', kind: 'CloneSet', namespaced: true }] },
+      '/apis/apps.kruise.io': { versions: [{ version: 'v1alpha1' }], preferredVersion: { version: 'v1alpha1' } },
+    };
+    const { asked, locate } = discovery(documents);
     expect(await locate('apps.kruise.io', 'v1alpha1', 'CloneSet')).toEqual({
       prefix: '/apis/apps.kruise.io/v1alpha1',
       plural: 'clonesets',
       namespaced: true,
     });
     expect(await locate('apps.kruise.io', 'v1alpha1', 'CloneSet')).toBeDefined();
-    expect(asked).toHaveLength(1);
+    expect(asked).toEqual(['/apis/apps.kruise.io/v1alpha1']);
     expect(await locate('apps.kruise.io', 'v1alpha1', 'BroadcastJob')).toBeUndefined();
-    resources = [...resources, { name: 'broadcastjobs', kind: 'BroadcastJob', namespaced: true }];
+    documents['/apis/apps.kruise.io/v1alpha1'] = {
+      resources: [cloneSets, { name: 'broadcastjobs', kind: 'BroadcastJob', namespaced: true }],
+    };
     expect((await locate('apps.kruise.io', 'v1alpha1', 'BroadcastJob'))?.plural).toBe('broadcastjobs');
+    expect(asked.slice(1)).toEqual(['/apis/apps.kruise.io/v1alpha1', '/apis/apps.kruise.io', '/apis/apps.kruise.io/v1alpha1']);
+  });
+
+  it('finds the kind in another served version of the group when the recorded one is gone', async () => {
+    const { locate } = discovery({
+      '/apis/apps.kruise.io': { versions: [{ version: 'v1beta1' }], preferredVersion: { version: 'v1beta1' } },
+      '/apis/apps.kruise.io/v1beta1': { resources: [cloneSets] },
+    });
+    expect(await locate('apps.kruise.io', 'v1alpha1', 'CloneSet')).toEqual({
+      prefix: '/apis/apps.kruise.io/v1beta1',
+      plural: 'clonesets',
+      namespaced: true,
+    });
+  });
+
+  it('answers undefined when no version of the group is served, or the core group lacks the kind', async () => {
+    const { asked, locate } = discovery({ '/api/v1': { resources: [{ name: 'pods', kind: 'Pod', namespaced: true }] } });
     expect(await locate('gone.example', 'v1', 'Thing')).toBeUndefined();
-    expect(await locate('', 'v1', 'Pod')).toBeUndefined();
-    expect(asked).toEqual([
-      '/apis/apps.kruise.io/v1alpha1',
-      '/apis/apps.kruise.io/v1alpha1',
-      '/apis/apps.kruise.io/v1alpha1',
-      '/apis/gone.example/v1',
-      '/api/v1',
-    ]);
+    expect(await locate('', 'v1', 'Widget')).toBeUndefined();
+    expect(asked).toEqual(['/apis/gone.example/v1', '/apis/gone.example', '/api/v1']);
   });
 });
