@@ -11,6 +11,7 @@ import type { IPFamily, Parsed } from '../ip/index.js';
 import { type KeyOrder, keyOrder, readKey } from './ip-keys.js';
 import { poolFamily } from './pool-family.js';
 import type { SpiderIPPool } from './resources.js';
+import { isJSONObject, parseStatusDocument } from './status-document.js';
 
 export interface PoolRecord {
   /** "<namespace>/<name>"; "<namespace>/" while a generateName Pod has no name yet. */
@@ -32,8 +33,6 @@ export interface RecordEntry {
   ip: string;
   record: PoolRecord;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Whole seconds since the epoch: `at` is a number, not a timestamp string, because every byte is paid once per record. */
 export const epochSeconds = (now: Date): number => Math.floor(now.getTime() / 1000);
@@ -90,14 +89,9 @@ export function bind(record: PoolRecord, pod: string, uid: string): PoolRecord {
  */
 export function parseRecords(text: string | null | undefined, family?: IPFamily): Parsed<PoolRecords> {
   const records: PoolRecords = new Map();
-  if (text === undefined || text === null || text === '') return { ok: true, value: records };
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: `status.allocatedIPs is not JSON: ${(err as Error).message}` };
-  }
-  if (!isObject(doc)) return { ok: false, reason: 'status.allocatedIPs is not a JSON object keyed by IP' };
+  const read = parseStatusDocument('status.allocatedIPs', text, 'IP');
+  if (!read.ok) return read;
+  const doc = read.value;
   // Stored order is ascending whenever this IPAM wrote the status; anything else is re-sorted once, here, so every
   // reader (findBy*, the StatefulSet plan) sees records in address order, however another writer stored them.
   let previous: KeyOrder | undefined;
@@ -151,7 +145,7 @@ function sortedKeys(records: ReadonlyMap<string, unknown>): string[] {
 }
 
 function recordProblem(value: unknown): string | undefined {
-  if (!isObject(value) || typeof value.pod !== 'string' || typeof value.podUid !== 'string') {
+  if (!isJSONObject(value) || typeof value.pod !== 'string' || typeof value.podUid !== 'string') {
     return 'is not a record {"pod": "<namespace>/<name>", "podUid": "<uid>"}';
   }
   if (value.token !== undefined && typeof value.token !== 'string') return 'has a "token" that is not a string';
