@@ -57,10 +57,23 @@ function helmFile(): string {
       return `${indent}{{- include "admission-ipam.excludedNamespaces" . | nindent ${indent.length} }}`;
     })
     .replaceAll(namespacePlaceholder, '{{ .Release.Namespace }}')
+    // The Pod webhooks' namespaceSelector: the user's podWebhook.namespaceSelector is added to the exclusions.
+    .replace(/^( *)namespaceSelector:\n\1 {2}matchExpressions:\n((?:\1 {4}.*\n)+)/gm, (_, indent: string, items: string) => {
+      const list = indent.length + 4;
+      return [
+        `${indent}namespaceSelector:\n${indent}  matchExpressions:\n${items}`,
+        `${indent}    {{- with .Values.podWebhook.namespaceSelector.matchExpressions }}\n`,
+        `${indent}    {{- toYaml . | nindent ${list} }}\n`,
+        `${indent}    {{- end }}\n`,
+        `${indent}  {{- with .Values.podWebhook.namespaceSelector.matchLabels }}\n`,
+        `${indent}  matchLabels: {{- toYaml . | nindent ${list} }}\n`,
+        `${indent}  {{- end }}\n`,
+      ].join('');
+    })
     .replace(/^( {2})labels:\n/gm, (_, indent: string) => {
       return `${indent}{{- with (include "admission-ipam.webhookAnnotations" .) }}\n${indent}annotations: {{- . | nindent 4 }}\n${indent}{{- end }}\n${indent}labels:\n`;
     });
-  if (text.includes(namespacePlaceholder) === false || !templated.includes('excludedNamespaces')) {
+  if (text.includes(namespacePlaceholder) === false || !templated.includes('excludedNamespaces') || !templated.includes('podWebhook')) {
     throw new Error('deploy/render.ts: the webhook configurations no longer contain the placeholders the chart template replaces');
   }
   return `{{- /* ${header('for the Helm chart').trim().replace(/^# /, '')} */ -}}\n${templated}`;

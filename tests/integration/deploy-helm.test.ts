@@ -126,4 +126,39 @@ describe('Helm chart', () => {
     expect(pod?.clientConfig.service.namespace).toBe('ipam');
     expect(pod?.namespaceSelector?.matchExpressions[0]?.values).toEqual(['kube-system', 'monitoring', 'ipam']);
   });
+
+  it('narrows both Pod webhooks to the namespaces podWebhook.namespaceSelector picks, besides the exclusions', () => {
+    const selector = {
+      matchLabels: { 'admission-ipam.spidernet.io/enabled': 'true' },
+      matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['infra'] }],
+    };
+    const text = run(helmBinary(), [
+      'template',
+      'x',
+      chart,
+      '--namespace',
+      'ipam',
+      '--set-json',
+      `podWebhook.namespaceSelector=${JSON.stringify(selector)}`,
+    ]);
+    const all = objects(text);
+    type Configuration = {
+      webhooks: Array<{ name: string; namespaceSelector?: { matchLabels?: unknown; matchExpressions: Array<{ key: string }> } }>;
+    };
+    const podWebhooks = ['MutatingWebhookConfiguration /admission-ipam', 'ValidatingWebhookConfiguration /admission-ipam'].flatMap((key) =>
+      (all.get(key) as Configuration).webhooks.filter((w) => w.name.endsWith('-pod.admission-ipam.spidernet.io')),
+    );
+    expect(podWebhooks.map((w) => w.name).sort()).toEqual([
+      'mutate-pod.admission-ipam.spidernet.io',
+      'validate-pod.admission-ipam.spidernet.io',
+    ]);
+    for (const webhook of podWebhooks) {
+      expect(webhook.namespaceSelector?.matchLabels).toEqual(selector.matchLabels);
+      expect(webhook.namespaceSelector?.matchExpressions.map((e) => e.key)).toEqual([
+        'kubernetes.io/metadata.name',
+        'admission-ipam.spidernet.io/ignore',
+        'tier',
+      ]);
+    }
+  });
 });
