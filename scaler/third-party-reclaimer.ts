@@ -31,6 +31,8 @@ export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies):
   const { pools, log } = deps;
   /** One watch per collection, and the listener that queues the pools of its deleted objects. */
   const watches = new Map<string, { watch: OwnerWatch; off: () => void }>();
+  /** Pools whose deletion was refused while Pods hold their addresses. */
+  const waiting = new Set<string>();
 
   const poolsOwnedBy = (match: (owner: ThirdPartyOwner) => boolean): string[] =>
     pools.list().flatMap((p) => {
@@ -79,10 +81,22 @@ export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies):
         { controller, pool: poolName, owner: thirdPartyOwnerKey(owner), uid: owner.uid },
         'deleted the automatic pool of a deleted owner',
       );
+      waiting.delete(poolName);
     } catch (err) {
-      if (httpStatusOf(err) === 404) return;
-      // Refused while Pods still hold its IPs (--validate-deletion): retried with backoff, and again when the pool changes.
-      throw new Error(`waiting to delete ${poolName}: ${apiErrorMessage(err)}`);
+      const status = httpStatusOf(err);
+      if (status === 404) return;
+      // Refused while Pods still hold its IPs (--validate-deletion): their release changes the pool, which queues it
+      // again, so there is nothing to retry until then. Said once per pool, not at every attempt.
+      if (status === 403 || status === 422) {
+        if (!waiting.has(poolName))
+          log.info(
+            { controller, pool: poolName, reason: apiErrorMessage(err) },
+            'waiting for Pods to release the addresses of a deleted owner',
+          );
+        waiting.add(poolName);
+        return;
+      }
+      throw new Error(`deleting ${poolName}: ${apiErrorMessage(err)}`);
     }
   };
 

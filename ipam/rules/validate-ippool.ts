@@ -1,7 +1,8 @@
 // Validation of SpiderIPPool on create, update and delete (the validating webhook).
-import { contains, type IPRangeSet, intersect, isEmpty, isSubset, parseIP, subtract } from '../ip/index.js';
+import { contains, type IPRangeSet, intersect, isEmpty, isSubset, subtract } from '../ip/index.js';
 import {
   autoPoolAffinityKeys,
+  keyAddress,
   kinds,
   labels,
   parseControlledIPPools,
@@ -200,8 +201,9 @@ function checkIPsInUse(old: SpiderIPPool, usable: IPRangeSet | undefined): Viola
   if (!usable) return [];
   const out: Violation[] = [];
   for (const [ip, record] of records.value) {
-    const parsed = parseIP(ip);
-    if (parsed.ok && parsed.value.family === usable.family && contains(usable, parsed.value.value)) continue;
+    // Keys are canonical IPs of the pool's family once parsed: the fast key reader applies.
+    const address = keyAddress(ip);
+    if (address && address.family === usable.family && contains(usable, address.value)) continue;
     out.push(
       forbidden('spec.ips', `${ip} is allocated to Pod ${record.pod} and cannot be removed from spec.ips or added to spec.excludeIPs`),
     );

@@ -40,6 +40,7 @@ function setup(served = true) {
   const refuse = new Set<string>();
   const reads: string[] = [];
   const watched: string[] = [];
+  const state = { attempts: 0, failures: 0 };
   const reclaimer = startThirdPartyReclaimer({
     pools,
     locate: async (group, version, kind) =>
@@ -55,6 +56,11 @@ function setup(served = true) {
       return live.get(path);
     },
     deletePool: async (name) => {
+      state.attempts++;
+      if (state.failures > 0) {
+        state.failures--;
+        throw new KubeRequestError(500, '{"message":"etcd timeout"}', 'etcd timeout');
+      }
       if (refuse.has(name)) throw new KubeRequestError(403, '{"message":"still has 1 allocated IPs"}', 'still has 1 allocated IPs');
       deleted.push(name);
       pools.store.delete(name);
@@ -62,7 +68,22 @@ function setup(served = true) {
     log: silent,
     queue: { baseRetryMs: 10, maxRetryMs: 20 },
   });
-  return { pools, owners, live, deleted, refuse, reads, watched, reclaimer };
+  return {
+    pools,
+    owners,
+    live,
+    deleted,
+    refuse,
+    reads,
+    watched,
+    reclaimer,
+    get attempts() {
+      return state.attempts;
+    },
+    set failures(n: number) {
+      state.failures = n;
+    },
+  };
 }
 
 describe('thirdPartyOwnerOf', () => {
@@ -157,16 +178,32 @@ describe('the third-party reclaimer', () => {
     await t.reclaimer.stop();
   });
 
-  it('retries a delete refused while Pods hold its IPs', async () => {
+  it('tries a delete refused while Pods hold its IPs again when the pool changes, not before', async () => {
     const t = setup();
     const pool = kruise('web', 'u1');
     t.refuse.add(pool.metadata.name);
     t.pools.put(pool);
     await settle();
     expect(t.deleted).toEqual([]);
+    expect(t.attempts).toBe(1);
     t.refuse.clear();
     await settle();
+    expect(t.attempts).toBe(1);
+    // The Pods' release rewrites the pool's status: that event brings the pool back.
+    t.pools.put({ ...pool, status: { allocatedIPCount: 0 } });
+    await settle();
     expect(t.deleted).toEqual([pool.metadata.name]);
+    await t.reclaimer.stop();
+  });
+
+  it('retries with backoff when the delete fails otherwise', async () => {
+    const t = setup();
+    const pool = kruise('web', 'u1');
+    t.failures = 2;
+    t.pools.put(pool);
+    await settle();
+    expect(t.deleted).toEqual([pool.metadata.name]);
+    expect(t.attempts).toBe(3);
     await t.reclaimer.stop();
   });
 
