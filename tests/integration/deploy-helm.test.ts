@@ -28,6 +28,9 @@ function helmBinary(): string {
   return res.stdout.trim().split('\n').pop() ?? '';
 }
 
+/** The chart rendered as release `x` in namespace `ipam`, with these value flags. */
+const helmTemplate = (valueFlags: string[]): string => run(helmBinary(), ['template', 'x', chart, '--namespace', 'ipam', ...valueFlags]);
+
 /** Objects by kind/namespace/name, with map keys sorted so that key order in the sources does not matter. */
 function objects(text: string): Map<string, unknown> {
   const sortKeys = (value: unknown): unknown => {
@@ -78,12 +81,7 @@ describe('Helm chart', () => {
   });
 
   it('values reach the flags, the webhooks and the RBAC', () => {
-    const text = run(helmBinary(), [
-      'template',
-      'x',
-      chart,
-      '--namespace',
-      'ipam',
+    const text = helmTemplate([
       '--set',
       'replicas=3,primaryNetwork=ours,ipv6.enabled=false,deleteProtection=false,gc.interval=5m',
       '--set',
@@ -132,15 +130,7 @@ describe('Helm chart', () => {
       matchLabels: { 'admission-ipam.spidernet.io/enabled': 'true' },
       matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['infra'] }],
     };
-    const text = run(helmBinary(), [
-      'template',
-      'x',
-      chart,
-      '--namespace',
-      'ipam',
-      '--set-json',
-      `podWebhook.namespaceSelector=${JSON.stringify(selector)}`,
-    ]);
+    const text = helmTemplate(['--set-json', `podWebhook.namespaceSelector=${JSON.stringify(selector)}`]);
     const all = objects(text);
     type Configuration = {
       webhooks: Array<{ name: string; namespaceSelector?: { matchLabels?: unknown; matchExpressions: Array<{ key: string }> } }>;
