@@ -12,8 +12,8 @@ import {
   nativeWorkloadKind,
   workloadReplicas,
 } from '../../ipam/allocate/index.js';
-import { count, type IPFamily, parseRangeList } from '../../ipam/ip/index.js';
-import { labels, type OwnerReference, type PodFacts, type PoolRequest, parseRecords, type SpiderIPPool } from '../../ipam/model/index.js';
+import { count, parseRangeList } from '../../ipam/ip/index.js';
+import { labels, type OwnerReference, type PodFacts, type PoolRequest, poolRecords, type SpiderIPPool } from '../../ipam/model/index.js';
 import type { EnsureResult } from '../../kube/auto-pools.js';
 import type { PodView } from '../pod-facts.js';
 
@@ -80,9 +80,10 @@ const sizeOf = (pool: SpiderIPPool): bigint => {
   return count(parseRangeList(pool.spec.ips ?? [], family).set ?? { family, ranges: [] });
 };
 
-const allocatedCount = (pool: SpiderIPPool | undefined, family: IPFamily): number => {
-  const records = parseRecords(pool?.status?.allocatedIPs, family);
-  return records.ok ? records.value.size : 0;
+/** The pool's records, parsed once per version however many of a DaemonSet's Pods ask (poolRecords). */
+const allocatedCount = (pool: SpiderIPPool | undefined): number => {
+  const records = pool ? poolRecords(pool) : undefined;
+  return records?.ok ? records.value.size : 0;
 };
 
 /**
@@ -111,7 +112,7 @@ export async function autoPoolsForPod(
       if (!claim) return { ok: false, reason: `${at}: the Pod template claims no automatic pool from SpiderSubnet "${subnet}"` };
       const cached = findAutoPool(deps.pools(), owner, claim.interfaceName, family);
       // A DaemonSet's desiredNumberScheduled is still 0 while its first Pods are made: make room for this one.
-      const size = owner.kind === 'DaemonSet' ? Math.max(claim.size, allocatedCount(cached, family) + 1) : claim.size;
+      const size = owner.kind === 'DaemonSet' ? Math.max(claim.size, allocatedCount(cached) + 1) : claim.size;
       if (cached && sizeOf(cached) >= BigInt(size) && cached.metadata.labels?.[labels.ownerSubnet] === subnet) {
         pools.set(autoPoolKey(request.interface, family), cached);
         continue;
