@@ -86,7 +86,9 @@ export function planPoolOperations(
       );
       return { results: operations.map(() => ({ error })) };
     }
-    const results = settle(parsed.value, settleOps);
+    // The parse is shared (poolRecords): settle changes a copy.
+    const records = new Map(parsed.value);
+    const results = settle(records, settleOps);
     settleOps.forEach((op, i) => {
       settled.set(op, results[i] as { released: string[]; bound: string[]; skipped: string[] });
     });
@@ -94,7 +96,7 @@ export function planPoolOperations(
       changed = true;
       current = {
         ...pool,
-        status: { ...pool.status, allocatedIPs: serializeRecords(parsed.value), allocatedIPCount: parsed.value.size },
+        status: { ...pool.status, allocatedIPs: serializeRecords(records), allocatedIPCount: records.size },
       };
     }
   }

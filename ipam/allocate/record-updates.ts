@@ -1,7 +1,6 @@
 // Status writes other than reserving: binding a pending reservation to the Pod that appeared (the scaler), and
 // releasing records (GC, expiry, StatefulSet scale-down). Each returns the new status text for one guarded write;
 // doing it again on the written result changes nothing, so a retry after a conflict is harmless.
-
 import {
   bind,
   isPending,
@@ -26,7 +25,8 @@ function readRecords(pool: SpiderIPPool, binding?: { pod: string; uid: string })
   }
   const parsed = poolRecords(pool);
   if (!parsed.ok) return { error: allocationError('unreadable', name, `pool "${name}": ${parsed.reason}; it is left as it is`) };
-  return { records: parsed.value };
+  // The parse is shared (poolRecords): the writes below change a copy.
+  return { records: new Map(parsed.value) };
 }
 
 const update = (pool: SpiderIPPool, records: PoolRecords, changed: boolean): StatusUpdate => ({

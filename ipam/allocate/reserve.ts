@@ -159,7 +159,8 @@ export function reserveInPool(
     for (const request of requests) outcome.set(request.id, { error });
     return { allocatedIPs: stored, allocatedIPCount: pool.status?.allocatedIPCount ?? 0, changed: false, results: inOrder() };
   }
-  const records = parsed.value;
+  // The parse is shared (poolRecords): this batch changes a copy.
+  const records = new Map(parsed.value);
 
   const groups = new Map<string, Group>();
   const groupOf = new Map<ReservationRequest, Group>();

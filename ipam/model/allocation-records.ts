@@ -117,10 +117,10 @@ const maxRemembered = 10_000;
 /**
  * parseRecords of a stored pool, in the pool's family, done once per status text. The releaser, the status
  * controller and reservation batches read the same version of a pool again and again (in the 500-Pod admission and
- * release-storm tests, 56 % of the text parsed had been parsed before). The map is the caller's own to change; the
- * records in it are shared between callers and frozen.
+ * release-storm tests, 56 % of the text parsed had been parsed before). The map and its frozen records are shared by
+ * every caller: a writer copies the map (`new Map(...)`) before changing it.
  */
-export function poolRecords(pool: SpiderIPPool): Parsed<PoolRecords> {
+export function poolRecords(pool: SpiderIPPool): Parsed<ReadonlyMap<string, PoolRecord>> {
   const text = pool.status?.allocatedIPs;
   const family = poolFamily(pool);
   const name = pool.metadata.name;
@@ -134,7 +134,7 @@ export function poolRecords(pool: SpiderIPPool): Parsed<PoolRecords> {
     lastParses.set(name, last);
     if (lastParses.size > maxRemembered) lastParses.delete(lastParses.keys().next().value as string);
   }
-  return last.parsed.ok ? { ok: true, value: new Map(last.parsed.value) } : last.parsed;
+  return last.parsed;
 }
 
 function sortedKeys(records: ReadonlyMap<string, unknown>): string[] {
