@@ -1,17 +1,15 @@
 // The automatic-pool controller against in-memory caches: what queues a workload, what a reconcile asks of
 // ensureAutoPool, reclaiming the pools of deleted workloads, and its Warning events.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../../admission/log.js';
-import { type AutoPoolClaim, type AutoPoolOwner, buildAutoPool, type NativeWorkloadKind } from '../../../ipam/allocate/index.js';
+import type { AutoPoolClaim, AutoPoolOwner, NativeWorkloadKind } from '../../../ipam/allocate/index.js';
 import type { SpiderIPPool } from '../../../ipam/model/index.js';
 import type { EnsureResult } from '../../../kube/auto-pools.js';
 import type { EventTarget } from '../../../kube/events.js';
 import type { ResourceCache } from '../../../kube/watch/index.js';
 import type { WorkloadCaches, WorkloadObject } from '../../../kube/workload-caches.js';
 import { startAutoPoolController } from '../../../scaler/auto-pool-controller.js';
+import { autoPoolOf, silent } from './fixtures.js';
 import { MemoryCache } from './memory-cache.js';
-
-const silent = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent } as unknown as Logger;
 
 function deployment(
   name: string,
@@ -25,19 +23,6 @@ function deployment(
   };
 }
 const subnet = { 'ipam.spidernet.io/subnet': '{"ipv4":["s"]}', 'ipam.spidernet.io/ippool-ip-number': '+3' };
-
-function autoPool(owner: AutoPoolOwner, reclaim = true): SpiderIPPool & { metadata: { name: string } } {
-  const p = buildAutoPool({
-    subnet: { metadata: { name: 's', uid: 'su' }, spec: { ipVersion: 4, subnet: '10.0.0.0/24' } },
-    workload: owner,
-    interfaceName: 'eth0',
-    family: 4,
-    ips: { family: 4, ranges: [] },
-    ipNumber: '+3',
-    reclaim,
-  });
-  return { ...p, metadata: { ...p.metadata, name: p.metadata.name ?? '' } };
-}
 
 function setup(ensureResult?: (claim: AutoPoolClaim) => EnsureResult) {
   const workloads = Object.fromEntries(
@@ -56,7 +41,7 @@ function setup(ensureResult?: (claim: AutoPoolClaim) => EnsureResult) {
     pools: pools as unknown as ResourceCache<SpiderIPPool & { metadata: { name: string } }>,
     ensure: async (owner, claim) => {
       ensured.push({ owner, claim });
-      return ensureResult?.(claim) ?? { pool: autoPool(owner), wrote: true };
+      return ensureResult?.(claim) ?? { pool: autoPoolOf(owner), wrote: true };
     },
     deletePool: async (name) => {
       if (refuse.has(name)) throw Object.assign(new Error('still has 2 allocated IPs'), { code: 403 });
@@ -142,9 +127,9 @@ describe('the automatic-pool controller', () => {
       uid: 'uid-nginx-abcde',
     };
     const kept: AutoPoolOwner = { ...owner, name: 'kept', uid: 'uid-kept-fffff' };
-    const pool = autoPool(owner);
+    const pool = autoPoolOf(owner);
     t.pools.put(pool);
-    t.pools.put(autoPool(kept, false));
+    t.pools.put(autoPoolOf(kept, { reclaim: false }));
     t.refuse.add(pool.metadata.name);
     t.workloads.Deployment.put(deployment('nginx', 2, subnet));
     t.workloads.Deployment.put(deployment('kept', 2, { ...subnet, 'ipam.spidernet.io/ippool-reclaim': 'false' }));
@@ -161,7 +146,7 @@ describe('the automatic-pool controller', () => {
   it('deletes the reclaimable pool of an earlier incarnation of a re-created workload', async () => {
     const t = setup();
     stop = t.controller.stop;
-    const old = autoPool({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'ns', name: 'nginx', uid: 'old-uid-00000' });
+    const old = autoPoolOf({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'ns', name: 'nginx', uid: 'old-uid-00000' });
     t.pools.put(old);
     t.workloads.Deployment.put(deployment('nginx', 1, subnet));
     await until('the old pool deleted', () => t.deleted.length > 0);
@@ -175,7 +160,7 @@ describe('the automatic-pool controller', () => {
     stop = t.controller.stop;
     t.workloads.Deployment.put(deployment('nginx', 2, subnet));
     await until('an event', () => t.events.length === 1);
-    t.pools.put(autoPool({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'ns', name: 'nginx', uid: 'uid-nginx-abcde' }));
+    t.pools.put(autoPoolOf({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'ns', name: 'nginx', uid: 'uid-nginx-abcde' }));
     await until('a second reconcile', () => t.ensured.length === 2);
     expect(t.events).toEqual([
       {
@@ -191,7 +176,7 @@ describe('the automatic-pool controller', () => {
       blocked-- > 0
         ? { error: { code: 'pool-shrink-blocked', object: 'p', message: 'IPPool available free IPs are not enough' } }
         : {
-            pool: autoPool({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'ns', name: 'nginx', uid: `u-${claim.size}` }),
+            pool: autoPoolOf({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'ns', name: 'nginx', uid: `u-${claim.size}` }),
             wrote: true,
           },
     );

@@ -1,16 +1,15 @@
 // The status controller and controlledIPPools entries written before their pool: kept while the workload lives,
 // dropped once it is gone — after a grace, since workload caches lag a workload created a moment ago.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../../admission/log.js';
 import type { SpiderIPPool, SpiderSubnet } from '../../../ipam/model/index.js';
 import type { CustomResourceWriter } from '../../../kube/custom-resources.js';
 import type { ResourceCache } from '../../../kube/watch/index.js';
 import { startStatusController } from '../../../scaler/status-controller.js';
+import { silent } from './fixtures.js';
 import { MemoryCache } from './memory-cache.js';
 
 type Named<T> = T & { metadata: { name: string } };
 
-const silent = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent } as unknown as Logger;
 const entry = { ips: ['10.0.0.10-10.0.0.14'], application: 'apps_v1_Deployment_ns_nginx' };
 
 function subnet(rv: string, controlled: string | null): Named<SpiderSubnet> {

@@ -1,34 +1,24 @@
 // The reclaimer of third-party controllers' automatic pools against in-memory caches: which pools it looks at, when
 // an owner counts as gone (watch, then a live read), and what it does when the delete is refused.
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../../admission/log.js';
-import { buildAutoPool, ownerPresent, thirdPartyOwnerOf } from '../../../ipam/allocate/index.js';
+import { ownerPresent, thirdPartyOwnerOf } from '../../../ipam/allocate/index.js';
 import type { SpiderIPPool } from '../../../ipam/model/index.js';
 import { KubeRequestError } from '../../../kube/json-client.js';
 import { resourceLocator } from '../../../kube/resource-discovery.js';
 import type { KubeObject } from '../../../kube/watch/index.js';
 import { type OwnerWatch, startThirdPartyReclaimer } from '../../../scaler/third-party-reclaimer.js';
+import { autoPoolOf, silent } from './fixtures.js';
 import { MemoryCache } from './memory-cache.js';
 
 type Pool = SpiderIPPool & { metadata: { name: string } };
 
-const silent = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent } as unknown as Logger;
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
 const cloneSet = (name: string, uid: string): KubeObject => ({ metadata: { name, namespace: 'ns', uid } });
 
-function poolOf(owner: { group: string; kind: string; name: string; uid: string }, reclaim = true): Pool {
-  const p = buildAutoPool({
-    subnet: { metadata: { name: 's', uid: 'su' }, spec: { ipVersion: 4, subnet: '10.0.0.0/24' } },
-    workload: { group: owner.group, version: 'v1alpha1', kind: owner.kind, namespace: 'ns', name: owner.name, uid: owner.uid },
-    interfaceName: 'eth0',
-    family: 4,
-    ips: { family: 4, ranges: [] },
-    ipNumber: '2',
-    reclaim,
-  });
-  return { ...p, metadata: { ...p.metadata, name: p.metadata.name ?? '' } };
-}
+/** A pool of a workload in namespace `ns`, version v1alpha1, sized by a fixed ippool-ip-number as third-party pools are. */
+const poolOf = (owner: { group: string; kind: string; name: string; uid: string }, reclaim = true): Pool =>
+  autoPoolOf({ ...owner, version: 'v1alpha1', namespace: 'ns' }, { reclaim, ipNumber: '2' });
 
 const kruise = (name: string, uid: string) => poolOf({ group: 'apps.kruise.io', kind: 'CloneSet', name, uid });
 
