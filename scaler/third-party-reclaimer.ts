@@ -60,6 +60,8 @@ export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies):
   };
 
   const reconcile = async (poolName: string) => {
+    // Taken out at each look, put back only while the delete is still refused: no entry outlives its pool.
+    const wasWaiting = waiting.delete(poolName);
     const pool = pools.get(poolName);
     const owner = pool && thirdPartyOwnerOf(pool);
     if (!owner) return;
@@ -81,14 +83,13 @@ export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies):
         { controller, pool: poolName, owner: thirdPartyOwnerKey(owner), uid: owner.uid },
         'deleted the automatic pool of a deleted owner',
       );
-      waiting.delete(poolName);
     } catch (err) {
       const status = httpStatusOf(err);
       if (status === 404) return;
       // Refused while Pods still hold its IPs (--validate-deletion): their release changes the pool, which queues it
       // again, so there is nothing to retry until then. Said once per pool, not at every attempt.
       if (status === 403 || status === 422) {
-        if (!waiting.has(poolName))
+        if (!wasWaiting)
           log.info(
             { controller, pool: poolName, reason: apiErrorMessage(err) },
             'waiting for Pods to release the addresses of a deleted owner',
