@@ -26,6 +26,8 @@ export interface ThirdPartyReclaimerDependencies {
 }
 
 const controller = 'third-party-reclaim';
+/** The label that adds a ClusterRole to admission-ipam-workload-owners (deploy/base/rbac.yaml). */
+export const aggregationLabel = 'admission-ipam.spidernet.io/aggregate-to-workload-owners';
 
 export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies): { stop(): Promise<void>; queue: WorkQueue } {
   const { pools, log } = deps;
@@ -59,6 +61,19 @@ export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies):
     return watch;
   };
 
+  /** A live read; a refusal says what to grant, since the kinds to read are the cluster's choice (deploy/README.md). */
+  const readOwner = async (path: string, served: ServedResource, owner: ThirdPartyOwner) => {
+    try {
+      return await deps.read(path);
+    } catch (err) {
+      if (httpStatusOf(err) !== 403) throw err;
+      const resource = owner.group === '' ? served.plural : `${served.plural}.${owner.group}`;
+      throw new Error(
+        `cannot read ${owner.kind} ${owner.namespace}/${owner.name}, the owner of its pools: grant get, list and watch on ${resource} with a ClusterRole labelled ${aggregationLabel}: "true" (${apiErrorMessage(err)})`,
+      );
+    }
+  };
+
   const reconcile = async (poolName: string) => {
     // Taken out at each look, put back only while the delete is still refused: no entry outlives its pool.
     const wasWaiting = waiting.delete(poolName);
@@ -75,7 +90,7 @@ export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies):
       const path = served.namespaced
         ? `${served.prefix}/namespaces/${owner.namespace}/${served.plural}/${owner.name}`
         : `${collection}/${owner.name}`;
-      if (ownerPresent(owner, await deps.read(path))) return;
+      if (ownerPresent(owner, await readOwner(path, served, owner))) return;
     }
     try {
       await deps.deletePool(poolName);

@@ -1,6 +1,7 @@
 // The reclaimer of third-party controllers' automatic pools against in-memory caches: which pools it looks at, when
 // an owner counts as gone (watch, then a live read), and what it does when the delete is refused.
 import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../../admission/log.js';
 import { ownerPresent, thirdPartyOwnerOf } from '../../../ipam/allocate/index.js';
 import type { SpiderIPPool } from '../../../ipam/model/index.js';
 import { KubeRequestError } from '../../../kube/json-client.js';
@@ -31,6 +32,8 @@ function setup(served = true) {
   const reads: string[] = [];
   const watched: string[] = [];
   const state = { attempts: 0, failures: 0 };
+  const forbidden = new Set<string>();
+  const warnings: string[] = [];
   const reclaimer = startThirdPartyReclaimer({
     pools,
     locate: async (group, version, kind) =>
@@ -43,6 +46,7 @@ function setup(served = true) {
     },
     read: async (path) => {
       reads.push(path);
+      if (forbidden.has(path)) throw new KubeRequestError(403, '{"message":"forbidden"}', `GET ${path}: HTTP 403: forbidden`);
       return live.get(path);
     },
     deletePool: async (name) => {
@@ -55,7 +59,7 @@ function setup(served = true) {
       deleted.push(name);
       pools.store.delete(name);
     },
-    log: silent,
+    log: { ...silent, warn: (fields: { err?: Error }) => warnings.push(fields.err?.message ?? '') } as unknown as Logger,
     queue: { baseRetryMs: 10, maxRetryMs: 20 },
   });
   return {
@@ -67,6 +71,8 @@ function setup(served = true) {
     reads,
     watched,
     reclaimer,
+    forbidden,
+    warnings,
     get attempts() {
       return state.attempts;
     },
@@ -194,6 +200,19 @@ describe('the third-party reclaimer', () => {
     await settle();
     expect(t.deleted).toEqual([pool.metadata.name]);
     expect(t.attempts).toBe(3);
+    await t.reclaimer.stop();
+  });
+
+  it('keeps the pool when the owner cannot be read, and says what to grant', async () => {
+    const t = setup();
+    t.owners.synced = false;
+    t.forbidden.add('/apis/apps.kruise.io/v1alpha1/namespaces/ns/clonesets/web');
+    t.pools.put(kruise('web', 'u1'));
+    await settle();
+    expect(t.deleted).toEqual([]);
+    expect(t.warnings[0]).toBe(
+      'cannot read CloneSet ns/web, the owner of its pools: grant get, list and watch on clonesets.apps.kruise.io with a ClusterRole labelled admission-ipam.spidernet.io/aggregate-to-workload-owners: "true" (forbidden)',
+    );
     await t.reclaimer.stop();
   });
 
