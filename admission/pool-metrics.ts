@@ -36,37 +36,20 @@ function countsGauge(
   });
 }
 
-export function registerPoolMetrics(register: Registry, view: PoolCountsView): void {
-  countsGauge(
-    register,
-    'ippool_total_ips',
-    'Usable addresses of a SpiderIPPool (status.totalIPCount).',
-    'pool',
-    view.pools,
-    'totalIPCount',
-  );
-  countsGauge(
-    register,
+const gauges = [
+  ['ippool_total_ips', 'Usable addresses of a SpiderIPPool (status.totalIPCount).', 'pool', 'totalIPCount'],
+  [
     'ippool_allocated_ips',
     'Addresses of a SpiderIPPool held by Pods or reservations (status.allocatedIPCount).',
     'pool',
-    view.pools,
     'allocatedIPCount',
-  );
-  countsGauge(
-    register,
-    'subnet_total_ips',
-    'Usable addresses of a SpiderSubnet (status.totalIPCount).',
-    'subnet',
-    view.subnets,
-    'totalIPCount',
-  );
-  countsGauge(
-    register,
-    'subnet_allocated_ips',
-    'Addresses of a SpiderSubnet handed to pools (status.allocatedIPCount).',
-    'subnet',
-    view.subnets,
-    'allocatedIPCount',
-  );
+  ],
+  ['subnet_total_ips', 'Usable addresses of a SpiderSubnet (status.totalIPCount).', 'subnet', 'totalIPCount'],
+  ['subnet_allocated_ips', 'Addresses of a SpiderSubnet handed to pools (status.allocatedIPCount).', 'subnet', 'allocatedIPCount'],
+] as const;
+
+export function registerPoolMetrics(register: Registry, view: PoolCountsView): void {
+  for (const [name, help, label, field] of gauges) {
+    countsGauge(register, name, help, label, label === 'pool' ? view.pools : view.subnets, field);
+  }
 }
