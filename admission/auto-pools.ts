@@ -8,7 +8,7 @@ import { autoPoolStore, dryRunStore, ensureAutoPool } from '../kube/auto-pools.j
 import type { ClusterCaches } from '../kube/cluster-caches.js';
 import { customResourceWriter } from '../kube/custom-resources.js';
 import { eventRecorder } from '../kube/events.js';
-import { jsonClient } from '../kube/json-client.js';
+import { getIfFound, jsonClient } from '../kube/json-client.js';
 import { resourceLocator } from '../kube/resource-discovery.js';
 import { type KubeObject, ResourceCache } from '../kube/watch/index.js';
 import {
@@ -92,14 +92,7 @@ export function autoPools(kc: KubeConfig, caches: ClusterCaches, options: { defa
               metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, resourceVersion: m?.resourceVersion },
             }),
           }),
-        read: async (path) => {
-          try {
-            return (await client.request('GET', path)) as KubeObject;
-          } catch (err) {
-            if (isNotFound(err)) return undefined;
-            throw err;
-          }
-        },
+        read: (path) => getIfFound<KubeObject>(client, path),
         deletePool: (name) => customResourceWriter(kc).delete(plurals.ipPool, name),
         log,
       });

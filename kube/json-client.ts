@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { isNotFound } from './api-errors.js';
 import { statusOfBody } from './watch/wire.js';
 
 export class KubeRequestError extends Error {
@@ -23,6 +24,16 @@ export interface JsonClient {
   request(method: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT', path: string, body?: unknown, contentType?: string): Promise<unknown>;
   /** Connections opened by the pooled Agent so far: far fewer than requests when keep-alive works. */
   connectionsOpened(): number;
+}
+
+/** A GET answered undefined when the object (or its API) does not exist; any other failure is thrown. */
+export async function getIfFound<T>(client: Pick<JsonClient, 'request'>, path: string): Promise<T | undefined> {
+  try {
+    return (await client.request('GET', path)) as T;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 /** The longest a request may stay silent before it is abandoned: a status write must never hang an admission. */

@@ -2,8 +2,7 @@
 // Kind ("Policy" is "policies", and a CRD may name its plural anything). The version a pool's labels recorded may no
 // longer be served (a CRD upgraded from v1alpha1 to v1beta1): the group's other versions are tried then, since an
 // object keeps its UID across versions.
-import { isNotFound } from './api-errors.js';
-import type { JsonClient } from './json-client.js';
+import { getIfFound, type JsonClient } from './json-client.js';
 
 export interface ServedResource {
   /** `/apis/<group>/<version>`, or `/api/v1` for the core group. */
@@ -27,14 +26,7 @@ interface APIGroup {
  */
 export function resourceLocator(client: Pick<JsonClient, 'request'>) {
   const known = new Map<string, APIResourceList>();
-  const get = async <T>(path: string): Promise<T | undefined> => {
-    try {
-      return (await client.request('GET', path)) as T;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  };
+  const get = <T>(path: string) => getIfFound<T>(client, path);
   /** The kind in one group/version: from memory when remembered there, else from a fresh discovery document. */
   const inVersion = async (prefix: string, kind: string): Promise<ServedResource | undefined> => {
     const find = (list: APIResourceList | undefined) => {
