@@ -3,7 +3,7 @@
 // resource, and a watch of that resource (started the first time a pool names it) says when an owner goes. Each
 // decision is confirmed by a live read, so a lagging or forbidden watch can delay a deletion, never cause one.
 import type { Logger } from '../admission/log.js';
-import { ownerPresent, type ThirdPartyOwner, thirdPartyOwnerKey, thirdPartyOwnerOf } from '../ipam/allocate/index.js';
+import { ownerPresent, type ThirdPartyOwner, thirdPartyOwnerOf } from '../ipam/allocate/index.js';
 import type { SpiderIPPool } from '../ipam/model/index.js';
 import { apiErrorMessage, httpStatusOf } from '../kube/api-errors.js';
 import type { ServedResource } from '../kube/resource-discovery.js';
@@ -95,7 +95,7 @@ export function startThirdPartyReclaimer(deps: ThirdPartyReclaimerDependencies):
     try {
       await deps.deletePool(poolName);
       log.info(
-        { controller, pool: poolName, owner: thirdPartyOwnerKey(owner), uid: owner.uid },
+        { controller, pool: poolName, owner: `${owner.kind} ${owner.namespace}/${owner.name}`, uid: owner.uid },
         'deleted the automatic pool of a deleted owner',
       );
     } catch (err) {

@@ -89,4 +89,4 @@ export {
   type StickyRecord,
   storedPoolIsCandidate,
 } from './statefulset.js';
-export { ownerPresent, type ThirdPartyOwner, thirdPartyOwnerKey, thirdPartyOwnerOf } from './third-party-owner.js';
+export { ownerPresent, type ThirdPartyOwner, thirdPartyOwnerOf } from './third-party-owner.js';

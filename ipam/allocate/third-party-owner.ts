@@ -2,7 +2,7 @@
 // outside the six native ones). Nothing resizes those pools, but each must go when its owner does, or its addresses
 // stay out of the subnet for good. What the pool's labels say about its owner, and whether a live object is it.
 import { labels, type SpiderIPPool } from '../model/index.js';
-import { nativeWorkloadKind } from './auto-pool-claims.js';
+import { nativeWorkloadKind, parseApplicationKey } from './auto-pool-claims.js';
 import { isReclaimed } from './auto-pool-plan.js';
 
 export interface ThirdPartyOwner {
@@ -13,9 +13,6 @@ export interface ThirdPartyOwner {
   name: string;
   uid: string;
 }
-
-/** `<group>/<version>/<Kind>/<namespace>/<name>`: the owners a pool event or an owner event points at. */
-export const thirdPartyOwnerKey = (o: Omit<ThirdPartyOwner, 'uid'>): string => `${o.group}/${o.version}/${o.kind}/${o.namespace}/${o.name}`;
 
 /**
  * The third-party owner whose deletion must delete this pool: undefined for a manual pool, a native workload's pool,
@@ -30,12 +27,10 @@ export function thirdPartyOwnerOf(pool: SpiderIPPool): ThirdPartyOwner | undefin
   const uid = l[labels.ownerApplicationUID];
   if (!gv || !kind || !namespace || !name || !uid) return undefined;
   if (pool.metadata.deletionTimestamp || !isReclaimed(pool)) return undefined;
-  // `<group>_<version>`; a group is a DNS subdomain and a version an identifier, neither with "_". Core: `v1`.
-  const cut = gv.lastIndexOf('_');
-  const group = cut < 0 ? '' : gv.slice(0, cut);
-  const version = gv.slice(cut + 1);
-  if (!version || nativeWorkloadKind({ group, kind })) return undefined;
-  return { group, version, kind, namespace, name, uid };
+  // The labels hold the parts of the application key of status.controlledIPPools: read them as one.
+  const owner = parseApplicationKey(`${gv}_${kind}_${namespace}_${name}`);
+  if (!owner || nativeWorkloadKind(owner)) return undefined;
+  return { group: owner.group, version: owner.version, kind, namespace, name, uid };
 }
 
 /**
